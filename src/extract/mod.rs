@@ -1,0 +1,3 @@
+//! Extraction: page HTML in, [`Article`](crate::model::Article) out.
+pub mod generic;
+pub mod html2md;
