@@ -1,15 +1,25 @@
 //! agg: a news aggregator and syndication producer.
 //!
-//! The pipeline (see `pipeline`): a configured [`config::Source`] lists [`model::Link`]s
-//! (`source`), each page is fetched (`fetch`), extracted into a [`model::Article`] (`extract`),
-//! deduplicated and stored (`store`), written as a Hugo Markdown file (`markdown`) and
-//! published in feeds (`publish`).
+//! The pipeline (see [`pipeline`]): a configured [`config::Source`] lists [`model::Link`]s
+//! (`listing`, `source`), each page is fetched (`fetch`), extracted into a
+//! [`model::Article`] (`extract`), stored (`store`), written as a Hugo Markdown file
+//! (`markdown`) and published in feeds (`publish`). `daemon` schedules runs.
 
+pub mod config;
+pub mod daemon;
 pub mod dates;
 pub mod extract;
+pub mod fetch;
 pub mod fsutil;
+pub mod listing;
+pub mod markdown;
 pub mod model;
+pub mod pipeline;
 pub mod publish;
 pub mod sanitize;
 pub mod slug;
 pub mod source;
+pub mod store;
+
+pub use config::Config;
+pub use pipeline::{Context, RunReport, SourceReport};

@@ -1,1 +1,267 @@
-fn main(){}
+//! The `agg` command line: parses arguments, loads the config, runs the library, maps outcomes
+//! to exit codes (0 clean, 1 some source or page failed, 2 bad config or command line).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+
+use agg::config::{self, Config};
+use agg::pipeline::{self, Context};
+
+#[derive(Parser)]
+#[command(name = "agg", version, about = "News aggregator: sources in, Hugo Markdown and feeds out")]
+struct Cli {
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only warnings and errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run sources once, write new and changed articles and feeds, print a summary.
+    FetchOnce {
+        /// Config file (default: $AGG_CONFIG or config/agg.yaml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Only this source (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+    },
+    /// Run every source on its schedule until SIGINT/SIGTERM.
+    Daemon {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Extract articles from files or URLs and print them (md or one JSON object per line).
+    Extract {
+        /// Files or http(s) URLs.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// The page's URL (resolves relative links; picks site rules).
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value = "md", value_parser = ["md", "json"])]
+        format: String,
+        /// Zone of dates without an offset: an IANA name, or "auto" (Asia/Shanghai for
+        /// Chinese pages, else UTC).
+        #[arg(long, default_value = "auto")]
+        timezone: String,
+        /// Allow fetching URLs on private networks (local testing).
+        #[arg(long)]
+        allow_private_networks: bool,
+    },
+    /// Rebuild every feed from the store.
+    BuildFeeds {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Validate the config; print every problem with its file, line and key.
+    CheckConfig {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print each source's last run, result and next run.
+    Status {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "warn",
+        (_, 0) => "info",
+        (_, 1) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("agg={default},warn")));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// Loads the config or prints its problems; `Err(code)` carries exit code 2.
+fn load(path: Option<&Path>) -> Result<Config, ExitCode> {
+    let path = config::resolve_path(path);
+    Config::load(&path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn dispatch(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::CheckConfig { config } => Ok(match load(config.as_deref()) {
+            Ok(c) => {
+                println!("{}: ok ({} sources)", c.file.display(), c.sources.len());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        }),
+        Command::FetchOnce { config, sources } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            if let Some(unknown) = sources.iter().find(|n| c.source(n).is_none()) {
+                eprintln!("error: no source named {unknown:?} in {}", c.file.display());
+                return Ok(ExitCode::from(2));
+            }
+            let ctx = Context::open(c).context("cannot start")?;
+            let report = pipeline::run(&ctx, &sources).await;
+            print_report(&report);
+            Ok(if report.clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Daemon { config } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let ctx = Context::open(c).context("cannot start")?;
+            let cancel = agg::daemon::shutdown_signal();
+            tracing::info!(sources = ctx.config.sources.len(), "daemon started");
+            agg::daemon::run(ctx, cancel).await;
+            tracing::info!("daemon stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BuildFeeds { config } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let ctx = Context::open(c).context("cannot start")?;
+            let report = pipeline::publish_feeds(&ctx).await.map_err(anyhow::Error::msg)?;
+            println!("feeds: {} written, {} unchanged", report.written.len(), report.unchanged);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { config } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let ctx = Context::open(c).context("cannot start")?;
+            Ok(print_status(&ctx)?)
+        }
+        Command::Extract {
+            inputs,
+            url,
+            format,
+            timezone,
+            allow_private_networks,
+        } => {
+            let tz = match timezone.as_str() {
+                "auto" => None,
+                name => match name.parse::<chrono_tz::Tz>() {
+                    Ok(tz) => Some(tz),
+                    Err(_) => {
+                        eprintln!("error: unknown time zone {name:?}");
+                        return Ok(ExitCode::from(2));
+                    }
+                },
+            };
+            let opts = agg::extract::batch::BatchOptions {
+                url,
+                timezone: tz,
+                allow_private_networks,
+            };
+            let mut failed = false;
+            let mut out = std::io::stdout().lock();
+            for input in &inputs {
+                let result = agg::extract::batch::extract_input(input, &opts).await;
+                failed |= result.error.is_some();
+                if format == "json" {
+                    writeln!(out, "{}", serde_json::to_string(&result)?)?;
+                } else if let Some(e) = &result.error {
+                    eprintln!("error: {input}: {e}");
+                } else {
+                    writeln!(out, "{}", result.to_markdown())?;
+                }
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn print_report(report: &agg::RunReport) {
+    let mut out = std::io::stdout().lock();
+    for s in &report.sources {
+        let _ = writeln!(
+            out,
+            "{}: {} new, {} updated, {} unchanged, {} failed{}",
+            s.source,
+            s.new,
+            s.updated,
+            s.unchanged,
+            s.failed,
+            s.error.as_deref().map(|e| format!(" (error: {e})")).unwrap_or_default()
+        );
+        for e in &s.page_errors {
+            let _ = writeln!(out, "  failed: {e}");
+        }
+    }
+    let _ = writeln!(out, "feeds: {} written, {} unchanged", report.feeds.written.len(), report.feeds.unchanged);
+    if let Some(e) = &report.publish_error {
+        let _ = writeln!(out, "feeds failed: {e}");
+    }
+}
+
+fn print_status(ctx: &Context) -> Result<ExitCode> {
+    let tz = ctx.config.site.timezone;
+    let now = chrono::Utc::now().with_timezone(&tz);
+    let mut failing = false;
+    for s in &ctx.config.sources {
+        let st = ctx.store.source_state(&s.name)?;
+        failing |= st.failures > 0;
+        let when = |d: Option<chrono::DateTime<chrono::Utc>>| {
+            d.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_else(|| "never".into())
+        };
+        let next = s.schedule.after(&now).next().map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        println!(
+            "{}\t{}\tlast run {}\t{}\tnext {}",
+            s.name,
+            s.kind_name(),
+            when(st.last_run),
+            match (&st.last_error, st.last_run) {
+                (_, None) => "-".to_string(),
+                (None, _) => "ok".to_string(),
+                (Some(e), _) => format!("failing x{}: {e}", st.failures),
+            },
+            next.unwrap_or_else(|| "-".into())
+        );
+    }
+    println!("items: {}", ctx.store.count_items()?);
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

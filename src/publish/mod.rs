@@ -1,7 +1,28 @@
 //! Publishing: renders feeds (RSS 2.0, Atom 1.0, JSON Feed) for all items, each category and
 //! each tag, plus `index.html` and `opml.xml`, and writes each file only when its bytes change.
+//!
+//! Rendering is pure (items in, bytes out, one module per format); only [`publish`] touches the
+//! disk. Output is deterministic: no "now" anywhere (a feed's date is its newest item's), sorted
+//! maps, fixed orders. That is what lets [`crate::fsutil::write_if_changed`] leave unchanged
+//! feeds alone, so their mtimes, and the ETags served from them, stay put between runs.
+//!
+//! Layout under the feeds folder: `rss.xml`, `atom.xml`, `feed.json` for everything;
+//! `categories/{slug}/…` and `tags/{slug}/…` the same; `index.html`, `opml.xml`.
+use crate::fsutil;
 use crate::model::FeedItem;
+use chrono::{DateTime, FixedOffset};
 use std::path::Path;
+
+mod atom;
+mod index;
+mod jsonfeed;
+mod opml;
+mod rss;
+mod select;
+mod text;
+
+#[cfg(test)]
+mod tests;
 
 /// Site-wide facts every feed needs.
 #[derive(Debug, Clone)]
@@ -41,6 +62,136 @@ pub enum PublishError {
     },
 }
 
+/// One output format of a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn file_name(self) -> &'static str {
+        match self {
+            Format::Rss => "rss.xml",
+            Format::Atom => "atom.xml",
+            Format::Json => "feed.json",
+        }
+    }
+
+    fn mime(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+            Format::Json => "application/feed+json",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Format::Rss => "RSS",
+            Format::Atom => "Atom",
+            Format::Json => "JSON Feed",
+        }
+    }
+
+    /// The configured formats, known ones only, each once, in a fixed order.
+    fn parse_all(names: &[String]) -> Vec<Format> {
+        let mut formats: Vec<Format> = names
+            .iter()
+            .filter_map(|n| match n.trim().to_ascii_lowercase().as_str() {
+                "rss" => Some(Format::Rss),
+                "atom" => Some(Format::Atom),
+                "json" | "jsonfeed" => Some(Format::Json),
+                other => {
+                    tracing::warn!(format = other, "unknown feed format ignored");
+                    None
+                }
+            })
+            .collect();
+        formats.sort();
+        formats.dedup();
+        formats
+    }
+}
+
+/// One feed: a selection of items plus what its documents say about themselves.
+struct Feed<'a> {
+    /// Folder relative to the feeds root: `""`, `"categories/{slug}/"` or `"tags/{slug}/"`.
+    dir: String,
+    title: String,
+    description: String,
+    /// Newest first, at most `FeedOptions::items`.
+    items: Vec<&'a FeedItem>,
+}
+
+impl Feed<'_> {
+    fn path(&self, format: Format) -> String {
+        format!("{}{}", self.dir, format.file_name())
+    }
+
+    /// The feed's own absolute URL (`rel=self`, Atom feed id, JSON `feed_url`).
+    fn url(&self, site: &Site, format: Format) -> String {
+        site.url(&self.path(format))
+    }
+
+    /// The newest `updated` of its items, or the epoch for an empty feed: a date derived from
+    /// content, so an unchanged feed renders to the same bytes.
+    fn updated(&self) -> DateTime<FixedOffset> {
+        self.items
+            .iter()
+            .map(|i| text::item_updated(i))
+            .max()
+            .unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset())
+    }
+}
+
+/// [`SiteInfo`] prepared once: cleaned title, base URL with its trailing slash.
+struct Site {
+    title: String,
+    base: url::Url,
+    language: Option<String>,
+    description: Option<String>,
+}
+
+impl Site {
+    fn new(info: &SiteInfo) -> Site {
+        let mut base = info.base_url.clone();
+        if !base.path().ends_with('/') {
+            // Without it, `join` would replace the last segment instead of appending.
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let title = text::one_line(&info.title);
+        Site {
+            title: if title.is_empty() {
+                "agg".into()
+            } else {
+                title
+            },
+            base,
+            language: info
+                .language
+                .as_deref()
+                .map(text::one_line)
+                .filter(|l| !l.is_empty()),
+            description: info
+                .description
+                .as_deref()
+                .map(text::one_line)
+                .filter(|d| !d.is_empty()),
+        }
+    }
+
+    /// Absolute URL of a path relative to the feeds root (non-ASCII slugs get percent-encoded).
+    fn url(&self, rel: &str) -> String {
+        self.base
+            .join(rel)
+            .map(String::from)
+            .unwrap_or_else(|_| format!("{}{rel}", self.base))
+    }
+}
+
 /// Renders and writes every feed. `items` is every stored item, newest first.
 pub fn publish(
     items: &[FeedItem],
@@ -48,6 +199,55 @@ pub fn publish(
     opts: &FeedOptions,
     feeds_dir: &Path,
 ) -> Result<PublishReport, PublishError> {
-    let _ = (items, site, opts, feeds_dir);
-    todo!("helper C")
+    let site = Site::new(site);
+    let formats = Format::parse_all(&opts.formats);
+    let feeds = select::feeds(items, &site, opts.items);
+    let mut report = PublishReport::default();
+    for feed in &feeds {
+        for &format in &formats {
+            let path = feed.path(format);
+            let bytes = match format {
+                Format::Rss => rss::render(feed, &site).map_err(std::io::Error::other),
+                Format::Atom => atom::render(feed, &site).map_err(std::io::Error::other),
+                Format::Json => jsonfeed::render(feed, &site).map_err(std::io::Error::other),
+            }
+            // Rendering into memory only fails on a writer bug; it is reported as this file's
+            // failure rather than a panic.
+            .map_err(|source| PublishError::Write {
+                path: feeds_dir.join(&path).display().to_string(),
+                source,
+            })?;
+            write(feeds_dir, &path, &bytes, &mut report)?;
+        }
+    }
+    let index = index::render(&feeds, &site, &formats);
+    write(feeds_dir, "index.html", index.as_bytes(), &mut report)?;
+    let opml = opml::render(&feeds, &site, &formats);
+    write(feeds_dir, "opml.xml", opml.as_bytes(), &mut report)?;
+    tracing::debug!(
+        written = report.written.len(),
+        unchanged = report.unchanged,
+        "feeds published"
+    );
+    Ok(report)
+}
+
+fn write(
+    feeds_dir: &Path,
+    rel: &str,
+    bytes: &[u8],
+    report: &mut PublishReport,
+) -> Result<(), PublishError> {
+    let path = feeds_dir.join(rel);
+    match fsutil::write_if_changed(&path, bytes) {
+        Ok(true) => report.written.push(rel.to_string()),
+        Ok(false) => report.unchanged += 1,
+        Err(source) => {
+            return Err(PublishError::Write {
+                path: path.display().to_string(),
+                source,
+            });
+        }
+    }
+    Ok(())
 }

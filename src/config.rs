@@ -1,0 +1,531 @@
+//! Configuration: the YAML file users write, checked and compiled once when it loads.
+//!
+//! Raw input is deserialized with unknown keys rejected, then compiled into [`Config`]:
+//! selectors, cron schedules, URLs and time zones are parsed here so that a bad one is reported
+//! with its file, line and key before anything runs, and never fails later in the middle of a run.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+use scraper::Selector;
+use url::Url;
+
+use crate::source::json::JsonFields;
+
+mod locate;
+mod raw;
+
+pub use raw::RawConfig;
+
+/// The default config path; `AGG_CONFIG` overrides it.
+pub const DEFAULT_CONFIG_PATH: &str = "config/agg.yaml";
+
+/// One problem in a config file, located by line (1-based) and key path.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {key}: {message}")]
+pub struct ConfigIssue {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+/// Why a config could not be loaded: every problem found, not just the first.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}", issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid { issues: Vec<ConfigIssue> },
+}
+
+/// The compiled configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was loaded from (for messages).
+    pub file: PathBuf,
+    pub site: Site,
+    pub paths: Paths,
+    pub fetch: FetchSettings,
+    pub feeds: FeedSettings,
+    /// Extra front matter keys, in the order written in the config.
+    pub front_matter: Vec<(String, serde_yaml::Value)>,
+    pub server: Option<ServerSettings>,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub title: String,
+    pub description: Option<String>,
+    /// Where the feeds folder is served; always ends in `/`.
+    pub base_url: Url,
+    pub timezone: Tz,
+    pub language: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub content: PathBuf,
+    pub feeds: PathBuf,
+    pub state: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub user_agent: String,
+    pub timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    pub max_body_bytes: usize,
+    pub concurrency: usize,
+    pub per_host_interval_ms: u64,
+    pub respect_robots_txt: bool,
+    pub allow_private_networks: bool,
+    pub allow_hosts: Vec<String>,
+    pub recheck_hours: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedSettings {
+    pub items: usize,
+    pub formats: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub listen: String,
+}
+
+/// A CSS selector with an optional attribute to read (`sel@attr`); without one, the text
+/// (or for a body, the inner HTML) of the first match.
+#[derive(Debug, Clone)]
+pub struct SelectorSpec {
+    pub raw: String,
+    pub selector: Selector,
+    pub attr: Option<String>,
+}
+
+/// Per-source extraction selectors that override the generic extractor.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractRule {
+    pub title: Option<SelectorSpec>,
+    pub body: Option<SelectorSpec>,
+    pub published: Option<SelectorSpec>,
+    pub thumbnail: Option<SelectorSpec>,
+    pub author: Option<SelectorSpec>,
+}
+
+/// How a source lists its articles.
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    Feed { url: Url },
+    Sitemap { url: Url },
+    Html { url: Url, links: Selector },
+    Json { url: Url, items: String, fields: JsonFields },
+    Urls { urls: Vec<Url> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub kind: SourceKind,
+    pub schedule: cron::Schedule,
+    pub schedule_raw: String,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub lang: Option<String>,
+    pub max_items: usize,
+    pub extract: ExtractRule,
+}
+
+impl Source {
+    /// The listing URL (the first URL for a `urls` source).
+    pub fn url(&self) -> Option<&Url> {
+        match &self.kind {
+            SourceKind::Feed { url }
+            | SourceKind::Sitemap { url }
+            | SourceKind::Html { url, .. }
+            | SourceKind::Json { url, .. } => Some(url),
+            SourceKind::Urls { urls } => urls.first(),
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            SourceKind::Feed { .. } => "feed",
+            SourceKind::Sitemap { .. } => "sitemap",
+            SourceKind::Html { .. } => "html",
+            SourceKind::Json { .. } => "json",
+            SourceKind::Urls { .. } => "urls",
+        }
+    }
+
+    /// Whether any of this source's URLs is a `file://` URL (then `file://` article links are
+    /// followed too).
+    pub fn is_local(&self) -> bool {
+        match &self.kind {
+            SourceKind::Urls { urls } => urls.iter().any(|u| u.scheme() == "file"),
+            _ => self.url().is_some_and(|u| u.scheme() == "file"),
+        }
+    }
+}
+
+impl Config {
+    /// Loads and compiles the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Compiles config `text`; `path` names the file in messages and anchors relative
+    /// `file:` URLs.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line()).unwrap_or(1);
+            ConfigError::Invalid {
+                issues: vec![ConfigIssue {
+                    file: file.clone(),
+                    line,
+                    key: raw::key_of_serde_error(&e.to_string()),
+                    message: e.to_string(),
+                }],
+            }
+        })?;
+        let mut c = Compiler {
+            text,
+            file: file.clone(),
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            issues: Vec::new(),
+        };
+        let config = c.compile(raw, path);
+        if c.issues.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid { issues: c.issues })
+        }
+    }
+
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+struct Compiler<'a> {
+    text: &'a str,
+    file: String,
+    dir: PathBuf,
+    issues: Vec<ConfigIssue>,
+}
+
+impl Compiler<'_> {
+    fn issue(&mut self, path: &[locate::Seg], message: impl Into<String>) {
+        let line = locate::line_of(self.text, path).unwrap_or(1);
+        self.issues.push(ConfigIssue {
+            file: self.file.clone(),
+            line,
+            key: locate::display(path),
+            message: message.into(),
+        });
+    }
+
+    fn compile(&mut self, raw: RawConfig, path: &Path) -> Config {
+        use locate::Seg::{Idx, Key};
+        let site_url = Url::parse(&raw.site.base_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https" | "file"));
+        let base_url = match site_url {
+            Some(mut u) => {
+                if !u.path().ends_with('/') {
+                    let p = format!("{}/", u.path());
+                    u.set_path(&p);
+                }
+                u
+            }
+            None => {
+                self.issue(
+                    &[Key("site"), Key("base_url")],
+                    format!("not an absolute http(s) URL: {:?}", raw.site.base_url),
+                );
+                Url::parse("http://localhost/").expect("static URL")
+            }
+        };
+        let timezone = Tz::from_str(&raw.site.timezone).unwrap_or_else(|_| {
+            self.issue(
+                &[Key("site"), Key("timezone")],
+                format!("unknown time zone {:?} (use an IANA name such as \"Asia/Shanghai\")", raw.site.timezone),
+            );
+            Tz::UTC
+        });
+        let fetch = raw.fetch;
+        if fetch.concurrency == 0 {
+            self.issue(&[Key("fetch"), Key("concurrency")], "must be at least 1");
+        }
+        if fetch.max_body_bytes < 1024 {
+            self.issue(&[Key("fetch"), Key("max_body_bytes")], "must be at least 1024");
+        }
+        for (i, f) in raw.feeds.formats.iter().enumerate() {
+            if !matches!(f.as_str(), "rss" | "atom" | "json") {
+                self.issue(
+                    &[Key("feeds"), Key("formats"), Idx(i)],
+                    format!("unknown format {f:?} (rss, atom or json)"),
+                );
+            }
+        }
+        let mut names = HashSet::new();
+        let mut sources = Vec::new();
+        for (i, rs) in raw.sources.into_iter().enumerate() {
+            if !names.insert(rs.name.clone()) {
+                self.issue(
+                    &[Key("sources"), Idx(i), Key("name")],
+                    format!("duplicate source name {:?}", rs.name),
+                );
+            }
+            if let Some(s) = self.compile_source(i, rs) {
+                sources.push(s);
+            }
+        }
+        let front_matter = raw
+            .front_matter
+            .into_iter()
+            .filter_map(|(k, v)| k.as_str().map(|k| (k.to_string(), v)))
+            .collect();
+        Config {
+            file: path.to_path_buf(),
+            site: Site {
+                title: raw.site.title,
+                description: raw.site.description,
+                base_url,
+                timezone,
+                language: raw.site.language,
+            },
+            paths: Paths {
+                content: PathBuf::from(raw.paths.content),
+                feeds: PathBuf::from(raw.paths.feeds),
+                state: PathBuf::from(raw.paths.state),
+            },
+            fetch: FetchSettings {
+                user_agent: fetch.user_agent,
+                timeout_secs: fetch.timeout_secs,
+                connect_timeout_secs: fetch.connect_timeout_secs,
+                max_body_bytes: fetch.max_body_bytes,
+                concurrency: fetch.concurrency.max(1),
+                per_host_interval_ms: fetch.per_host_interval_ms,
+                respect_robots_txt: fetch.respect_robots_txt,
+                allow_private_networks: fetch.allow_private_networks,
+                allow_hosts: fetch.allow_hosts,
+                recheck_hours: fetch.recheck_hours,
+            },
+            feeds: FeedSettings {
+                items: raw.feeds.items,
+                formats: raw.feeds.formats,
+            },
+            front_matter,
+            server: raw.server.map(|s| ServerSettings { listen: s.listen }),
+            sources,
+        }
+    }
+
+    fn compile_source(&mut self, i: usize, rs: raw::RawSource) -> Option<Source> {
+        use locate::Seg::{Idx, Key};
+        let at = |k: &'static str| [Key("sources"), Idx(i), Key(k)];
+        let before = self.issues.len();
+        if rs.name.is_empty()
+            || !rs.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            self.issue(
+                &at("name"),
+                format!("source name {:?} must be letters, digits, '-' or '_' (it names a folder)", rs.name),
+            );
+        }
+        let schedule_raw = rs.schedule.clone();
+        let schedule = parse_schedule(&rs.schedule)
+            .map_err(|e| self.issue(&at("schedule"), format!("bad cron expression {:?}: {e}", rs.schedule)))
+            .ok();
+        let url = rs.url.as_deref().and_then(|u| {
+            self.url(u)
+                .map_err(|e| self.issue(&at("url"), e))
+                .ok()
+        });
+        let need_url = |c: &mut Self| {
+            if rs.url.is_none() {
+                c.issue(&[Key("sources"), Idx(i), Key("name")], format!("source {:?} of kind {} needs a url", rs.name, rs.kind));
+            }
+        };
+        let kind = match rs.kind.as_str() {
+            "feed" => {
+                need_url(self);
+                url.map(|url| SourceKind::Feed { url })
+            }
+            "sitemap" => {
+                need_url(self);
+                url.map(|url| SourceKind::Sitemap { url })
+            }
+            "html" => {
+                need_url(self);
+                let links = match rs.links.as_deref() {
+                    Some(s) => Selector::parse(s)
+                        .map_err(|e| self.issue(&at("links"), format!("bad CSS selector {s:?}: {e}")))
+                        .ok(),
+                    None => {
+                        self.issue(&at("kind"), "an html source needs `links` (a CSS selector for article links)");
+                        None
+                    }
+                };
+                url.zip(links).map(|(url, links)| SourceKind::Html { url, links })
+            }
+            "json" => {
+                need_url(self);
+                let items = rs.items.clone().unwrap_or_default();
+                if !(items.is_empty() || items.starts_with('/')) {
+                    self.issue(&at("items"), format!("{items:?} is not a JSON pointer (it starts with '/')"));
+                }
+                let fields = match rs.fields.clone() {
+                    Some(f) => {
+                        for (k, p) in [("link", Some(&f.link)), ("title", f.title.as_ref()), ("published", f.published.as_ref()), ("thumbnail", f.thumbnail.as_ref()), ("summary", f.summary.as_ref()), ("author", f.author.as_ref())] {
+                            if let Some(p) = p && !(p.is_empty() || p.starts_with('/')) {
+                                self.issue(&[Key("sources"), Idx(i), Key("fields"), Key(k)], format!("{p:?} is not a JSON pointer (it starts with '/')"));
+                            }
+                        }
+                        Some(f)
+                    }
+                    None => {
+                        self.issue(&at("kind"), "a json source needs `fields` (at least `link`)");
+                        None
+                    }
+                };
+                url.zip(fields).map(|(url, fields)| SourceKind::Json { url, items, fields })
+            }
+            "urls" => {
+                let mut urls = Vec::new();
+                if rs.urls.is_empty() {
+                    self.issue(&at("kind"), "a urls source needs `urls`");
+                }
+                for (j, u) in rs.urls.iter().enumerate() {
+                    match self.url(u) {
+                        Ok(u) => urls.push(u),
+                        Err(e) => self.issue(&[Key("sources"), Idx(i), Key("urls"), Idx(j)], e),
+                    }
+                }
+                Some(SourceKind::Urls { urls })
+            }
+            other => {
+                self.issue(&at("kind"), format!("unknown kind {other:?} (feed, sitemap, html, json or urls)"));
+                None
+            }
+        };
+        let extract = self.extract_rule(i, rs.extract.unwrap_or_default());
+        if self.issues.len() > before {
+            return None;
+        }
+        Some(Source {
+            name: rs.name,
+            kind: kind?,
+            schedule: schedule?,
+            schedule_raw,
+            categories: rs.categories,
+            tags: rs.tags,
+            lang: rs.lang,
+            max_items: rs.max_items.unwrap_or(50),
+            extract,
+        })
+    }
+
+    fn extract_rule(&mut self, i: usize, r: raw::RawExtract) -> ExtractRule {
+        use locate::Seg::{Idx, Key};
+        let mut spec = |key: &'static str, s: Option<String>| {
+            let s = s?;
+            match parse_selector_spec(&s) {
+                Ok(spec) => Some(spec),
+                Err(e) => {
+                    self.issue(&[Key("sources"), Idx(i), Key("extract"), Key(key)], e);
+                    None
+                }
+            }
+        };
+        ExtractRule {
+            title: spec("title", r.title),
+            body: spec("body", r.body),
+            published: spec("published", r.published),
+            thumbnail: spec("thumbnail", r.thumbnail),
+            author: spec("author", r.author),
+        }
+    }
+
+    /// Parses a source URL. `file:` URLs with a relative path (`file:demo/list.xml`) are
+    /// anchored at the config file's folder, so demos work from any checkout.
+    fn url(&self, s: &str) -> Result<Url, String> {
+        if let Some(rest) = s.strip_prefix("file:")
+            && !rest.starts_with('/')
+        {
+            let p = self.dir.join(rest);
+            let abs = std::path::absolute(&p).map_err(|e| format!("bad file path {s:?}: {e}"))?;
+            return Url::from_file_path(&abs).map_err(|_| format!("bad file path {s:?}"));
+        }
+        let u = Url::parse(s).map_err(|e| format!("bad URL {s:?}: {e}"))?;
+        match u.scheme() {
+            "http" | "https" if u.host().is_some() => Ok(u),
+            "file" => Ok(u),
+            _ => Err(format!("bad URL {s:?}: only http, https and file URLs are fetched")),
+        }
+    }
+}
+
+/// Parses a cron expression: 5 fields (minute precision), 6 with seconds, 7 with years, or
+/// `@hourly`-style shortcuts.
+pub fn parse_schedule(s: &str) -> Result<cron::Schedule, String> {
+    let s = s.trim();
+    let fields = s.split_whitespace().count();
+    let expr = if !s.starts_with('@') && fields == 5 {
+        format!("0 {s}")
+    } else {
+        s.to_string()
+    };
+    if !s.starts_with('@') && !(5..=7).contains(&fields) {
+        return Err(format!("expected 5 or 6 fields, found {fields}"));
+    }
+    cron::Schedule::from_str(&expr).map_err(|e| e.to_string())
+}
+
+/// Parses `css selector@attr` (the `@attr` part optional).
+pub fn parse_selector_spec(s: &str) -> Result<SelectorSpec, String> {
+    let (sel, attr) = match s.rsplit_once('@') {
+        // An `@` inside brackets or quotes belongs to the selector.
+        Some((sel, attr))
+            if !attr.is_empty()
+                && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':') =>
+        {
+            (sel.trim(), Some(attr.to_string()))
+        }
+        _ => (s.trim(), None),
+    };
+    let selector = Selector::parse(sel).map_err(|e| format!("bad CSS selector {sel:?}: {e}"))?;
+    Ok(SelectorSpec {
+        raw: s.to_string(),
+        selector,
+        attr,
+    })
+}
+
+/// The config path from the command line, else `AGG_CONFIG`, else the default.
+pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
+    if let Some(p) = cli {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("AGG_CONFIG") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(DEFAULT_CONFIG_PATH),
+    }
+}
+
+#[cfg(test)]
+mod tests;

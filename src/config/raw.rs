@@ -1,0 +1,179 @@
+//! The config file as written: serde structs with defaults, unknown keys rejected.
+
+use serde::Deserialize;
+
+use crate::source::json::JsonFields;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub site: RawSite,
+    #[serde(default)]
+    pub paths: RawPaths,
+    #[serde(default)]
+    pub fetch: RawFetch,
+    #[serde(default)]
+    pub feeds: RawFeeds,
+    #[serde(default)]
+    pub front_matter: serde_yaml::Mapping,
+    #[serde(default)]
+    pub server: Option<RawServer>,
+    #[serde(default)]
+    pub sources: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub base_url: String,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+fn default_language() -> String {
+    "en".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPaths {
+    pub content: String,
+    pub feeds: String,
+    pub state: String,
+}
+
+impl Default for RawPaths {
+    fn default() -> Self {
+        RawPaths {
+            content: "content/posts".into(),
+            feeds: "feeds".into(),
+            state: "state/agg.db".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawFetch {
+    pub user_agent: String,
+    pub timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    pub max_body_bytes: usize,
+    pub concurrency: usize,
+    pub per_host_interval_ms: u64,
+    pub respect_robots_txt: bool,
+    pub allow_private_networks: bool,
+    pub allow_hosts: Vec<String>,
+    pub recheck_hours: u64,
+}
+
+impl Default for RawFetch {
+    fn default() -> Self {
+        RawFetch {
+            user_agent: crate::fetch::DEFAULT_USER_AGENT.into(),
+            timeout_secs: 20,
+            connect_timeout_secs: 10,
+            max_body_bytes: 5_000_000,
+            concurrency: 8,
+            per_host_interval_ms: 1000,
+            respect_robots_txt: true,
+            allow_private_networks: false,
+            allow_hosts: Vec::new(),
+            recheck_hours: 48,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawFeeds {
+    pub items: usize,
+    pub formats: Vec<String>,
+}
+
+impl Default for RawFeeds {
+    fn default() -> Self {
+        RawFeeds {
+            items: 50,
+            formats: vec!["rss".into(), "atom".into(), "json".into()],
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub listen: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub urls: Vec<String>,
+    #[serde(default = "default_schedule")]
+    pub schedule: String,
+    #[serde(default)]
+    pub links: Option<String>,
+    #[serde(default)]
+    pub items: Option<String>,
+    #[serde(default)]
+    pub fields: Option<JsonFields>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub max_items: Option<usize>,
+    #[serde(default)]
+    pub extract: Option<RawExtract>,
+}
+
+fn default_schedule() -> String {
+    "@hourly".into()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtract {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub published: Option<String>,
+    pub thumbnail: Option<String>,
+    pub author: Option<String>,
+}
+
+/// Pulls the offending key out of a serde message such as
+/// "sources[0]: unknown field `foo`, expected ..." or "site: missing field `title`".
+pub fn key_of_serde_error(msg: &str) -> String {
+    let path = msg
+        .split_once(": ")
+        .map(|(p, _)| p)
+        .filter(|p| !p.contains(' '))
+        .unwrap_or("");
+    let field = msg
+        .split('`')
+        .nth(1)
+        .filter(|_| msg.contains("field `"))
+        .unwrap_or("");
+    match (path.is_empty() || path == ".", field.is_empty()) {
+        (false, false) => format!("{path}.{field}"),
+        (false, true) => path.to_string(),
+        (true, false) => field.to_string(),
+        (true, true) => "(document)".into(),
+    }
+}

@@ -1,0 +1,84 @@
+//! The daemon: runs each source on its cron schedule (in the site's time zone) until SIGINT or
+//! SIGTERM. A signal cancels; the loop stops taking new runs, a run in progress gets a grace
+//! period to finish and is then abandoned, which is safe because every file is replaced
+//! atomically and the store commits after the file.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use crate::pipeline::{self, Context};
+
+/// How long a run in progress may go on after a stop signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs until `cancel` fires. Sources due at the same instant run together.
+pub async fn run(ctx: Context, cancel: CancellationToken) {
+    let tz = ctx.config.site.timezone;
+    loop {
+        let now = Utc::now().with_timezone(&tz);
+        let next: Vec<(chrono::DateTime<chrono_tz::Tz>, String)> = ctx
+            .config
+            .sources
+            .iter()
+            .filter_map(|s| s.schedule.after(&now).next().map(|t| (t, s.name.clone())))
+            .collect();
+        let Some(at) = next.iter().map(|(t, _)| *t).min() else {
+            tracing::warn!("no source has a future run; daemon idle until stopped");
+            cancel.cancelled().await;
+            return;
+        };
+        let due: Vec<String> = next.into_iter().filter(|(t, _)| *t == at).map(|(_, n)| n).collect();
+        let wait = (at.with_timezone(&Utc) - Utc::now()).to_std().unwrap_or_default();
+        tracing::info!(next_run = %at, sources = ?due, "waiting");
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let run = pipeline::run(&ctx, &due);
+        tokio::pin!(run);
+        let report = tokio::select! {
+            r = &mut run => r,
+            _ = cancel.cancelled() => {
+                tracing::info!("stop requested; letting the current run finish");
+                match tokio::time::timeout(SHUTDOWN_GRACE, &mut run).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tracing::warn!("run abandoned after the grace period; it resumes next start");
+                        return;
+                    }
+                }
+            }
+        };
+        for s in &report.sources {
+            tracing::info!(source = %s.source, new = s.new, updated = s.updated, unchanged = s.unchanged, failed = s.failed, error = s.error.as_deref().unwrap_or(""), "run finished");
+        }
+        if cancel.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// A token cancelled by SIGINT or SIGTERM.
+pub fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("stop signal received");
+        t.cancel();
+    });
+    token
+}

@@ -1,0 +1,412 @@
+//! One run, start to end: for each source, list its links, fetch and extract each new page,
+//! write its Markdown file, store it, then publish every feed.
+//!
+//! ```text
+//! Source --list--> Link --fetch--> Page --extract--> Article --render--> content/{source}/{id}.md
+//!                                                              \--store--> Item --publish--> feeds/
+//! ```
+//! One failing source or page never stops the others: outcomes are data ([`SourceReport`]).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{FixedOffset, Utc};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::config::{Config, Source};
+use crate::extract::{self, ExtractError};
+use crate::fetch::{FetchError, Fetcher};
+use crate::listing;
+use crate::markdown::{self, Document};
+use crate::model::{Article, Link};
+use crate::publish::{self, FeedOptions, PublishReport, SiteInfo};
+use crate::store::{SourceState, Store, StoreError, StoredItem};
+
+/// What one source's run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceReport {
+    pub source: String,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// Why the source as a whole failed (its listing could not be read).
+    pub error: Option<String>,
+    /// One line per failed page.
+    pub page_errors: Vec<String>,
+}
+
+impl SourceReport {
+    pub fn clean(&self) -> bool {
+        self.error.is_none() && self.failed == 0
+    }
+}
+
+/// What a whole run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub sources: Vec<SourceReport>,
+    pub feeds: PublishReport,
+    pub publish_error: Option<String>,
+}
+
+impl RunReport {
+    pub fn clean(&self) -> bool {
+        self.publish_error.is_none() && self.sources.iter().all(SourceReport::clean)
+    }
+    pub fn wrote_anything(&self) -> bool {
+        self.sources.iter().any(|s| s.new + s.updated > 0) || !self.feeds.written.is_empty()
+    }
+}
+
+/// The long-lived parts a run needs.
+#[derive(Clone)]
+pub struct Context {
+    pub config: Arc<Config>,
+    pub fetcher: Arc<Fetcher>,
+    pub store: Arc<Store>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Context {
+    /// Opens the store and builds the fetcher; sweeps temp files a crash left behind.
+    pub fn open(config: Config) -> Result<Context, PipelineError> {
+        let fetcher = Fetcher::new(&config.fetch)?;
+        let store = Store::open(&config.paths.state)?;
+        for dir in [&config.paths.content, &config.paths.feeds] {
+            match crate::fsutil::sweep_temp_files(dir) {
+                Ok(n) if n > 0 => tracing::info!(path = %dir.display(), removed = n, "swept orphaned temp files"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(path = %dir.display(), error = %e, "cannot sweep temp files"),
+            }
+        }
+        Ok(Context {
+            config: Arc::new(config),
+            fetcher: Arc::new(fetcher),
+            store: Arc::new(store),
+        })
+    }
+}
+
+/// Runs the given sources (all when `names` is empty) and publishes the feeds.
+pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
+    let sources: Vec<&Source> = ctx
+        .config
+        .sources
+        .iter()
+        .filter(|s| names.is_empty() || names.contains(&s.name))
+        .collect();
+    let reports = futures::future::join_all(sources.into_iter().map(|s| run_source(ctx, s))).await;
+    let mut report = RunReport {
+        sources: reports,
+        ..Default::default()
+    };
+    match publish_feeds(ctx).await {
+        Ok(p) => report.feeds = p,
+        Err(e) => {
+            tracing::error!(error = %e, "publishing feeds failed");
+            report.publish_error = Some(e);
+        }
+    }
+    report
+}
+
+/// Rebuilds every feed from the store.
+pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || {
+        let items: Vec<_> = ctx
+            .store
+            .items(None)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(StoredItem::to_feed_item)
+            .collect();
+        let c = &ctx.config;
+        let site = SiteInfo {
+            title: c.site.title.clone(),
+            base_url: c.site.base_url.clone(),
+            language: Some(c.site.language.clone()),
+            description: c.site.description.clone(),
+        };
+        let opts = FeedOptions {
+            items: c.feeds.items,
+            formats: c.feeds.formats.clone(),
+        };
+        publish::publish(&items, &site, &opts, &c.paths.feeds).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| format!("publishing task failed: {e}"))?
+}
+
+/// Runs one source: never fails as a whole; its outcome is in the report.
+pub async fn run_source(ctx: &Context, source: &Source) -> SourceReport {
+    let span = tracing::info_span!("source", source = %source.name);
+    let _enter = span.enter();
+    let mut report = SourceReport {
+        source: source.name.clone(),
+        ..Default::default()
+    };
+    let mut state = ctx.store.source_state(&source.name).unwrap_or_default();
+    let listed = listing::list(&ctx.fetcher, source, &state, ctx.config.site.timezone).await;
+    state.last_run = Some(Utc::now());
+    let (links, validators) = match listed {
+        Ok(l) => (l.links, l.validators),
+        Err(e) => {
+            let msg = format!("source {}: {e}", source.name);
+            tracing::warn!(error = %e, "listing failed");
+            report.error = Some(msg);
+            record_state(ctx, source, state, Some(e.to_string()));
+            return report;
+        }
+    };
+    tracing::info!(links = links.len(), "listed");
+    let concurrency = ctx.config.fetch.concurrency;
+    let mut outcomes = futures::stream::iter(links.into_iter().take(source.max_items))
+        .map(|link| process_link(ctx, source, link))
+        .buffer_unordered(concurrency);
+    while let Some(outcome) = outcomes.next().await {
+        match outcome {
+            Outcome::New => report.new += 1,
+            Outcome::Updated => report.updated += 1,
+            Outcome::Unchanged => report.unchanged += 1,
+            Outcome::Failed(e) => {
+                report.failed += 1;
+                report.page_errors.push(e);
+            }
+        }
+    }
+    let error = (report.failed > 0).then(|| report.page_errors[0].clone());
+    if error.is_none() {
+        // Only a fully processed listing may be skipped next time on a 304; otherwise the
+        // failed pages would never be retried.
+        state.etag = validators.etag;
+        state.last_modified = validators.last_modified;
+    }
+    record_state(ctx, source, state, error);
+    report
+}
+
+fn record_state(ctx: &Context, source: &Source, mut state: SourceState, error: Option<String>) {
+    match error {
+        Some(e) => {
+            state.failures += 1;
+            state.last_error = Some(e);
+        }
+        None => {
+            state.failures = 0;
+            state.last_error = None;
+            state.last_ok = state.last_run;
+        }
+    }
+    if let Err(e) = ctx.store.put_source_state(&source.name, &state) {
+        tracing::error!(error = %e, "cannot record source state");
+    }
+}
+
+enum Outcome {
+    New,
+    Updated,
+    Unchanged,
+    Failed(String),
+}
+
+async fn process_link(ctx: &Context, source: &Source, link: Link) -> Outcome {
+    let url = link.url.clone();
+    match process_link_inner(ctx, source, link).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(url = %url, error = %e, "page failed");
+            Outcome::Failed(format!("source {}: {e}", source.name))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum PageError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{url}: bad URL")]
+    BadUrl { url: String },
+    #[error("{url}: not an HTML page ({content_type})")]
+    NotHtml { url: String, content_type: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{url}: extraction task failed")]
+    Join { url: String },
+}
+
+async fn process_link_inner(ctx: &Context, source: &Source, link: Link) -> Result<Outcome, PageError> {
+    let mut url = Url::parse(&link.url).map_err(|_| PageError::BadUrl { url: link.url.clone() })?;
+    url.set_fragment(None);
+    if ctx.store.seen(url.as_str())?.is_some() {
+        return Ok(Outcome::Unchanged);
+    }
+    let page = ctx.fetcher.get(&url, source.is_local()).await?;
+    if let Some(ct) = &page.content_type
+        && !(ct.contains("html") || ct.contains("xml") || ct.starts_with("text/"))
+    {
+        return Err(PageError::NotHtml {
+            url: url.to_string(),
+            content_type: ct.clone(),
+        });
+    }
+    let tz = ctx.config.site.timezone;
+    let rule = source.extract.clone();
+    let page_url = page.url.clone();
+    let hint = link.clone();
+    let article = tokio::task::spawn_blocking(move || {
+        let html = page.text();
+        let opts = extract::Options {
+            timezone: tz,
+            rule: Some(&rule),
+            hint: Some(&hint),
+        };
+        extract::extract(&html, &page_url, &opts)
+    })
+    .await
+    .map_err(|_| PageError::Join { url: url.to_string() })?;
+    let article = match article {
+        Ok(a) => a,
+        Err(e @ ExtractError::NoContent { .. }) => {
+            // Remember it so an empty page (a video, a gallery) is not refetched every run.
+            ctx.store.mark_seen(url.as_str(), None)?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let canonical = canonical_url(&article, &url);
+    if canonical != url.as_str()
+        && let Some(Some(id)) = ctx.store.seen(&canonical)?
+    {
+        ctx.store.mark_seen(url.as_str(), Some(&id))?;
+        return Ok(Outcome::Unchanged);
+    }
+    store_article(ctx, source, &article, &canonical, &[url.as_str(), article.url.as_str()])
+}
+
+/// The item's identity: `rel=canonical`/`og:url` when it is a real article URL, else the URL
+/// the page was fetched from. Fragments never count.
+pub fn canonical_url(article: &Article, fetched: &Url) -> String {
+    let trusted = article
+        .canonical_url
+        .as_deref()
+        .and_then(|c| Url::parse(c).ok())
+        .filter(|c| matches!(c.scheme(), "http" | "https") && c.path() != "/" && !c.path().is_empty());
+    let mut u = trusted.unwrap_or_else(|| fetched.clone());
+    u.set_fragment(None);
+    u.to_string()
+}
+
+/// 16 hex digits of SHA-256 of the canonical URL: stable across runs and machines.
+pub fn item_id(canonical: &str) -> String {
+    let digest = Sha256::digest(canonical.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn store_article(
+    ctx: &Context,
+    source: &Source,
+    article: &Article,
+    canonical: &str,
+    urls: &[&str],
+) -> Result<Outcome, PageError> {
+    let c = &ctx.config;
+    let id = item_id(canonical);
+    let existing = ctx.store.item(&id)?;
+    let now = Utc::now().with_timezone(&FixedOffset::east_opt(0).expect("zero offset"));
+    let first_seen = existing.as_ref().map_or(now, |e| e.first_seen);
+    // Never invented, never moved: an undated item keeps its first-seen time.
+    let published = existing
+        .as_ref()
+        .map(|e| e.published)
+        .or(article.published)
+        .unwrap_or(first_seen);
+    let title = article.title.clone().unwrap_or_else(|| canonical.to_string());
+    let langs = vec![
+        source
+            .lang
+            .clone()
+            .or_else(|| article.lang.clone())
+            .unwrap_or_else(|| c.site.language.clone()),
+    ];
+    let summary = markdown::summary_of(&article.text);
+    let doc = Document {
+        title: &title,
+        date: published,
+        timezone: c.site.timezone,
+        summary: &summary,
+        categories: &source.categories,
+        langs: &langs,
+        tags: &source.tags,
+        thumbnail: article.thumbnail.as_deref(),
+        front_matter: &c.front_matter,
+        body: &article.markdown,
+        source: &source.name,
+        url: canonical,
+    };
+    let bytes = markdown::render(&doc);
+    let content_hash = item_id(&bytes);
+    if let Some(e) = &existing
+        && e.content_hash == content_hash
+    {
+        for u in urls {
+            ctx.store.mark_seen(u, Some(&id))?;
+        }
+        return Ok(Outcome::Unchanged);
+    }
+    let path: PathBuf = existing
+        .as_ref()
+        .map(|e| PathBuf::from(&e.path))
+        .unwrap_or_else(|| c.paths.content.join(&source.name).join(format!("{id}.md")));
+    // File first, then the store: a crash in between re-emits the same bytes next run.
+    crate::fsutil::write_if_changed(&path, bytes.as_bytes()).map_err(|source| PageError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let feed_summary = article
+        .description
+        .clone()
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or_else(|| summary.clone());
+    let item = StoredItem {
+        id: id.clone(),
+        source: source.name.clone(),
+        url: canonical.to_string(),
+        title,
+        summary: feed_summary,
+        content_html: article.body_html.clone(),
+        path: path.display().to_string(),
+        published,
+        updated: if existing.is_some() { now } else { article.updated.unwrap_or(published).max(published) },
+        first_seen,
+        author: article.author.clone(),
+        thumbnail: article.thumbnail.clone(),
+        categories: source.categories.clone(),
+        tags: source.tags.clone(),
+        lang: langs.first().cloned(),
+        content_hash,
+    };
+    let mut all_urls: Vec<&str> = urls.to_vec();
+    all_urls.push(canonical);
+    ctx.store.put_item(&item, &all_urls)?;
+    tracing::info!(item = %id, url = %canonical, path = %item.path, "stored");
+    Ok(if existing.is_some() { Outcome::Updated } else { Outcome::New })
+}

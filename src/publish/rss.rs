@@ -1,0 +1,122 @@
+//! RSS 2.0 rendering with the `rss` crate, plus the extensions readers look for:
+//! `atom:link rel=self`, `content:encoded` (full HTML), `dc:creator`, and Media RSS for
+//! thumbnails (`media:thumbnail`, `media:content`) beside the plain `<enclosure>`.
+//!
+//! `guid` is `urn:agg:{id}` with `isPermaLink="false"`: see [`super::text::entry_id`].
+use super::text;
+use super::{Feed, Format, Site};
+use crate::model::FeedItem;
+use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
+use std::collections::BTreeMap;
+
+const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+
+/// Renders one feed as an RSS 2.0 document.
+pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
+    let namespaces = BTreeMap::from([
+        ("atom".to_string(), ATOM_NS.to_string()),
+        ("media".to_string(), MEDIA_NS.to_string()),
+    ]);
+    let self_link = element(
+        "atom:link",
+        &[
+            ("href", &feed.url(site, Format::Rss)),
+            ("rel", "self"),
+            ("type", Format::Rss.mime()),
+        ],
+    );
+    let channel = rss::Channel {
+        title: feed.title.clone(),
+        link: site.base.to_string(),
+        description: feed.description.clone(),
+        language: site.language.clone(),
+        last_build_date: Some(feed.updated().to_rfc2822()),
+        generator: Some("agg".into()),
+        docs: Some("https://www.rssboard.org/rss-specification".into()),
+        items: feed.items.iter().map(|i| item(i)).collect(),
+        namespaces,
+        extensions: extension_map("atom", "link", vec![self_link]),
+        ..Default::default()
+    };
+    let mut out = channel.pretty_write_to(Vec::new(), b' ', 2)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn item(item: &FeedItem) -> rss::Item {
+    let content = text::xml_safe(&item.content_html);
+    let mut extensions = ExtensionMap::new();
+    let mut enclosure = None;
+    if let Some(thumb) = text::thumbnail(item) {
+        let mime = text::image_mime(thumb);
+        enclosure = Some(rss::Enclosure {
+            url: thumb.to_string(),
+            length: "0".into(),
+            mime_type: mime.into(),
+        });
+        let media = BTreeMap::from([
+            (
+                "thumbnail".to_string(),
+                vec![element("media:thumbnail", &[("url", thumb)])],
+            ),
+            (
+                "content".to_string(),
+                vec![element(
+                    "media:content",
+                    &[("url", thumb), ("medium", "image"), ("type", mime)],
+                )],
+            ),
+        ]);
+        extensions.insert("media".into(), media);
+    }
+    rss::Item {
+        title: Some(text::item_title(item)),
+        link: Some(item.url.clone()),
+        // Readers treat `description` as HTML, so the plain-text summary is escaped once more
+        // or a "<b>" in a headline would turn into markup.
+        description: Some(text::html_escape(&text::item_summary(item))),
+        content: (!content.trim().is_empty()).then_some(content),
+        guid: Some(rss::Guid {
+            value: text::entry_id(item),
+            permalink: false,
+        }),
+        pub_date: Some(item.published.to_rfc2822()),
+        categories: text::item_terms(item)
+            .into_iter()
+            .map(|name| rss::Category { name, domain: None })
+            .collect(),
+        enclosure,
+        dublin_core_ext: item
+            .author
+            .as_deref()
+            .map(text::one_line)
+            .filter(|a| !a.is_empty())
+            .map(|a| DublinCoreExtension {
+                creators: vec![a],
+                ..Default::default()
+            }),
+        extensions,
+        ..Default::default()
+    }
+}
+
+/// An empty namespaced element with attributes (the `rss` crate sorts them by name).
+fn element(name: &str, attrs: &[(&str, &str)]) -> Extension {
+    Extension {
+        name: name.into(),
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn extension_map(prefix: &str, name: &str, elements: Vec<Extension>) -> ExtensionMap {
+    BTreeMap::from([(
+        prefix.to_string(),
+        BTreeMap::from([(name.to_string(), elements)]),
+    )])
+}

@@ -1,0 +1,146 @@
+//! Text and URL helpers shared by the renderers: XML-safe strings, HTML escaping, MIME types
+//! of thumbnails, and the stable entry id.
+//!
+//! Stored text comes from arbitrary web pages, so it may hold characters XML 1.0 forbids
+//! (NUL, most C0 controls, U+FFFE/U+FFFF); one such character makes a whole feed unreadable,
+//! so every string is cleaned here before it reaches a document.
+
+use crate::model::FeedItem;
+use chrono::{DateTime, FixedOffset};
+
+/// The id of an entry in every format (RSS `guid`, Atom `id`, JSON Feed `id`).
+///
+/// Built from the stored id, not the URL: the id is issued once, while the canonical URL may
+/// later be corrected, and readers would then show the same article twice as "new".
+pub fn entry_id(item: &FeedItem) -> String {
+    format!("urn:agg:{}", item.id)
+}
+
+/// Removes characters XML 1.0 cannot carry, and C1 controls, which it allows but no reader
+/// shows. Keeps tab, newline and carriage return.
+pub fn xml_safe(s: &str) -> String {
+    s.chars().filter(|&c| is_xml_char(c)).collect()
+}
+
+fn is_xml_char(c: char) -> bool {
+    match c {
+        '\t' | '\n' | '\r' => true,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => false,
+        _ => true,
+    }
+}
+
+/// A title or name on one line: XML-safe, whitespace runs collapsed, trimmed.
+pub fn one_line(s: &str) -> String {
+    xml_safe(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The title an entry shows: readers reject entries without one, so fall back to the URL.
+pub fn item_title(item: &FeedItem) -> String {
+    let title = one_line(&item.title);
+    if title.is_empty() {
+        one_line(&item.url)
+    } else {
+        title
+    }
+}
+
+/// Plain-text summary; when there is none, the title, so no entry is blank in a reader that
+/// shows summaries only.
+pub fn item_summary(item: &FeedItem) -> String {
+    let summary = xml_safe(item.summary.trim());
+    if summary.is_empty() {
+        item_title(item)
+    } else {
+        summary
+    }
+}
+
+/// Categories then tags, cleaned, without empty names or repeats, in their stored order.
+pub fn item_terms(item: &FeedItem) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for term in item.categories.iter().chain(&item.tags) {
+        let term = one_line(term);
+        if !term.is_empty() && !terms.contains(&term) {
+            terms.push(term);
+        }
+    }
+    terms
+}
+
+/// The entry's `updated`, never before its `published` (readers and validators reject that).
+pub fn item_updated(item: &FeedItem) -> DateTime<FixedOffset> {
+    item.updated.max(item.published)
+}
+
+/// The thumbnail URL, if it is an absolute http(s) URL (anything else would be a broken
+/// enclosure).
+pub fn thumbnail(item: &FeedItem) -> Option<&str> {
+    let t = item.thumbnail.as_deref()?.trim();
+    let parsed = url::Url::parse(t).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then_some(t)
+}
+
+/// MIME type of an image, guessed from the URL's path extension. JPEG is the default because
+/// most news thumbnails without an extension (CDN URLs) are JPEG.
+pub fn image_mime(url: &str) -> &'static str {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_ascii_lowercase())
+        .unwrap_or_default();
+    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "svg" => "image/svg+xml",
+        _ => "image/jpeg",
+    }
+}
+
+/// Escapes text for HTML element content and double- or single-quoted attributes, dropping
+/// characters XML/HTML cannot carry.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|&c| is_xml_char(c)) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters_are_removed() {
+        assert_eq!(xml_safe("a\u{0}b\u{8}c\td\u{ffff}e\u{85}"), "abc\tde");
+        assert_eq!(one_line("  Breaking:\n  news\u{1b}  "), "Breaking: news");
+    }
+
+    #[test]
+    fn image_types_follow_the_extension() {
+        assert_eq!(image_mime("https://x.org/a/B.PNG?w=1"), "image/png");
+        assert_eq!(image_mime("https://x.org/a.webp"), "image/webp");
+        assert_eq!(image_mime("https://x.org/a.avif#x"), "image/avif");
+        assert_eq!(image_mime("https://x.org/a.jpeg"), "image/jpeg");
+        assert_eq!(image_mime("https://x.org/a.gif"), "image/gif");
+        assert_eq!(image_mime("https://x.org/img?id=3.png"), "image/jpeg");
+        assert_eq!(image_mime("https://x.org/noext"), "image/jpeg");
+    }
+
+    #[test]
+    fn html_escape_covers_attributes() {
+        assert_eq!(
+            html_escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

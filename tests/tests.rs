@@ -1,0 +1,5 @@
+//! One integration-test binary: real `agg` runs against real HTTP servers on 127.0.0.1.
+
+mod common;
+
+mod acceptance;
