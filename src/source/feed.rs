@@ -23,7 +23,6 @@ pub fn parse(bytes: &[u8], base: &Url, tz: Tz) -> Result<Vec<Link>, SourceError>
     let feed = parser
         .parse(bytes)
         .map_err(|e| SourceError::Feed(e.to_string()))?;
-    // feed-rs drops JSON Feed's `image`; read it beside, item for item (feed-rs keeps order).
     // Side channels for what feed-rs drops: JSON Feed's `image`, and a `media:thumbnail` that
     // has no `media:content` beside it (BBC-style feeds). Both are read item for item; feed-rs
     // keeps document order.
