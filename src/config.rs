@@ -57,6 +57,8 @@ pub struct Config {
     /// Extra front matter keys, in the order written in the config.
     pub front_matter: Vec<(String, serde_yaml::Value)>,
     pub server: Option<ServerSettings>,
+    /// WebSub (`websub:`): feeds name the hub, runs ping it.
+    pub websub: Option<WebsubSettings>,
     pub sources: Vec<Source>,
 }
 
@@ -68,6 +70,10 @@ pub struct Site {
     pub base_url: Url,
     pub timezone: Tz,
     pub language: String,
+    /// Small square feed image (absolute).
+    pub icon: Option<Url>,
+    /// Larger feed image (absolute).
+    pub logo: Option<Url>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,11 +101,22 @@ pub struct FetchSettings {
 pub struct FeedSettings {
     pub items: usize,
     pub formats: Vec<String>,
+    /// Byte budget per feed file (0: none).
+    pub max_bytes: usize,
 }
 
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub listen: String,
+    pub max_connections: usize,
+    pub header_timeout_secs: u64,
+    pub write_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebsubSettings {
+    /// The hub's URL (absolute http(s)).
+    pub hub: Url,
 }
 
 /// A CSS selector with an optional attribute to read (`sel@attr`); without one, the text
@@ -124,11 +141,24 @@ pub struct ExtractRule {
 /// How a source lists its articles.
 #[derive(Debug, Clone)]
 pub enum SourceKind {
-    Feed { url: Url },
-    Sitemap { url: Url },
-    Html { url: Url, links: Selector },
-    Json { url: Url, items: String, fields: JsonFields },
-    Urls { urls: Vec<Url> },
+    Feed {
+        url: Url,
+    },
+    Sitemap {
+        url: Url,
+    },
+    Html {
+        url: Url,
+        links: Selector,
+    },
+    Json {
+        url: Url,
+        items: String,
+        fields: JsonFields,
+    },
+    Urls {
+        urls: Vec<Url>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -262,7 +292,10 @@ impl Compiler<'_> {
         let timezone = Tz::from_str(&raw.site.timezone).unwrap_or_else(|_| {
             self.issue(
                 &[Key("site"), Key("timezone")],
-                format!("unknown time zone {:?} (use an IANA name such as \"Asia/Shanghai\")", raw.site.timezone),
+                format!(
+                    "unknown time zone {:?} (use an IANA name such as \"Asia/Shanghai\")",
+                    raw.site.timezone
+                ),
             );
             Tz::UTC
         });
@@ -271,7 +304,10 @@ impl Compiler<'_> {
             self.issue(&[Key("fetch"), Key("concurrency")], "must be at least 1");
         }
         if fetch.max_body_bytes < 1024 {
-            self.issue(&[Key("fetch"), Key("max_body_bytes")], "must be at least 1024");
+            self.issue(
+                &[Key("fetch"), Key("max_body_bytes")],
+                "must be at least 1024",
+            );
         }
         for (i, f) in raw.feeds.formats.iter().enumerate() {
             if !matches!(f.as_str(), "rss" | "atom" | "json") {
@@ -294,6 +330,23 @@ impl Compiler<'_> {
                 sources.push(s);
             }
         }
+        let icon = self.site_image("icon", raw.site.icon.as_deref(), &base_url);
+        let logo = self.site_image("logo", raw.site.logo.as_deref(), &base_url);
+        let websub = raw.websub.and_then(|w| match Url::parse(&w.hub) {
+            Ok(hub) if matches!(hub.scheme(), "http" | "https") => Some(WebsubSettings { hub }),
+            _ => {
+                self.issue(&[Key("websub"), Key("hub")], format!("not an absolute http(s) URL: {:?}", w.hub));
+                None
+            }
+        });
+        if let Some(s) = &raw.server {
+            if s.max_connections == 0 {
+                self.issue(&[Key("server"), Key("max_connections")], "must be at least 1");
+            }
+            if s.header_timeout_secs == 0 || s.write_timeout_secs == 0 {
+                self.issue(&[Key("server"), Key("header_timeout_secs")], "timeouts must be at least 1 second");
+            }
+        }
         let front_matter = raw
             .front_matter
             .into_iter()
@@ -307,6 +360,8 @@ impl Compiler<'_> {
                 base_url,
                 timezone,
                 language: raw.site.language,
+                icon,
+                logo,
             },
             paths: Paths {
                 content: PathBuf::from(raw.paths.content),
@@ -328,9 +383,16 @@ impl Compiler<'_> {
             feeds: FeedSettings {
                 items: raw.feeds.items,
                 formats: raw.feeds.formats,
+                max_bytes: raw.feeds.max_bytes,
             },
             front_matter,
-            server: raw.server.map(|s| ServerSettings { listen: s.listen }),
+            server: raw.server.map(|s| ServerSettings {
+                listen: s.listen,
+                max_connections: s.max_connections.max(1),
+                header_timeout_secs: s.header_timeout_secs.max(1),
+                write_timeout_secs: s.write_timeout_secs.max(1),
+            }),
+            websub,
             sources,
         }
     }
@@ -340,25 +402,38 @@ impl Compiler<'_> {
         let at = |k: &'static str| [Key("sources"), Idx(i), Key(k)];
         let before = self.issues.len();
         if rs.name.is_empty()
-            || !rs.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !rs
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             self.issue(
                 &at("name"),
-                format!("source name {:?} must be letters, digits, '-' or '_' (it names a folder)", rs.name),
+                format!(
+                    "source name {:?} must be letters, digits, '-' or '_' (it names a folder)",
+                    rs.name
+                ),
             );
         }
         let schedule_raw = rs.schedule.clone();
         let schedule = parse_schedule(&rs.schedule)
-            .map_err(|e| self.issue(&at("schedule"), format!("bad cron expression {:?}: {e}", rs.schedule)))
+            .map_err(|e| {
+                self.issue(
+                    &at("schedule"),
+                    format!("bad cron expression {:?}: {e}", rs.schedule),
+                )
+            })
             .ok();
-        let url = rs.url.as_deref().and_then(|u| {
-            self.url(u)
-                .map_err(|e| self.issue(&at("url"), e))
-                .ok()
-        });
+        let url = rs
+            .url
+            .as_deref()
+            .and_then(|u| self.url(u).map_err(|e| self.issue(&at("url"), e)).ok());
         let need_url = |c: &mut Self| {
             if rs.url.is_none() {
-                c.issue(&[Key("sources"), Idx(i), Key("name")], format!("source {:?} of kind {} needs a url", rs.name, rs.kind));
+                c.issue(
+                    &[Key("sources"), Idx(i), Key("name")],
+                    format!("source {:?} of kind {} needs a url", rs.name, rs.kind),
+                );
             }
         };
         let kind = match rs.kind.as_str() {
@@ -374,36 +449,61 @@ impl Compiler<'_> {
                 need_url(self);
                 let links = match rs.links.as_deref() {
                     Some(s) => Selector::parse(s)
-                        .map_err(|e| self.issue(&at("links"), format!("bad CSS selector {s:?}: {e}")))
+                        .map_err(|e| {
+                            self.issue(&at("links"), format!("bad CSS selector {s:?}: {e}"))
+                        })
                         .ok(),
                     None => {
-                        self.issue(&at("kind"), "an html source needs `links` (a CSS selector for article links)");
+                        self.issue(
+                            &at("kind"),
+                            "an html source needs `links` (a CSS selector for article links)",
+                        );
                         None
                     }
                 };
-                url.zip(links).map(|(url, links)| SourceKind::Html { url, links })
+                url.zip(links)
+                    .map(|(url, links)| SourceKind::Html { url, links })
             }
             "json" => {
                 need_url(self);
                 let items = rs.items.clone().unwrap_or_default();
                 if !(items.is_empty() || items.starts_with('/')) {
-                    self.issue(&at("items"), format!("{items:?} is not a JSON pointer (it starts with '/')"));
+                    self.issue(
+                        &at("items"),
+                        format!("{items:?} is not a JSON pointer (it starts with '/')"),
+                    );
                 }
                 let fields = match rs.fields.clone() {
                     Some(f) => {
-                        for (k, p) in [("link", Some(&f.link)), ("title", f.title.as_ref()), ("published", f.published.as_ref()), ("thumbnail", f.thumbnail.as_ref()), ("summary", f.summary.as_ref()), ("author", f.author.as_ref())] {
-                            if let Some(p) = p && !(p.is_empty() || p.starts_with('/')) {
-                                self.issue(&[Key("sources"), Idx(i), Key("fields"), Key(k)], format!("{p:?} is not a JSON pointer (it starts with '/')"));
+                        for (k, p) in [
+                            ("link", Some(&f.link)),
+                            ("title", f.title.as_ref()),
+                            ("published", f.published.as_ref()),
+                            ("thumbnail", f.thumbnail.as_ref()),
+                            ("summary", f.summary.as_ref()),
+                            ("author", f.author.as_ref()),
+                        ] {
+                            if let Some(p) = p
+                                && !(p.is_empty() || p.starts_with('/'))
+                            {
+                                self.issue(
+                                    &[Key("sources"), Idx(i), Key("fields"), Key(k)],
+                                    format!("{p:?} is not a JSON pointer (it starts with '/')"),
+                                );
                             }
                         }
                         Some(f)
                     }
                     None => {
-                        self.issue(&at("kind"), "a json source needs `fields` (at least `link`)");
+                        self.issue(
+                            &at("kind"),
+                            "a json source needs `fields` (at least `link`)",
+                        );
                         None
                     }
                 };
-                url.zip(fields).map(|(url, fields)| SourceKind::Json { url, items, fields })
+                url.zip(fields)
+                    .map(|(url, fields)| SourceKind::Json { url, items, fields })
             }
             "urls" => {
                 let mut urls = Vec::new();
@@ -419,7 +519,10 @@ impl Compiler<'_> {
                 Some(SourceKind::Urls { urls })
             }
             other => {
-                self.issue(&at("kind"), format!("unknown kind {other:?} (feed, sitemap, html, json or urls)"));
+                self.issue(
+                    &at("kind"),
+                    format!("unknown kind {other:?} (feed, sitemap, html, json or urls)"),
+                );
                 None
             }
         };
@@ -461,6 +564,18 @@ impl Compiler<'_> {
         }
     }
 
+    /// An optional `site.icon`/`site.logo`: absolute, or relative to `base_url`; http(s) only.
+    fn site_image(&mut self, key: &'static str, raw: Option<&str>, base: &Url) -> Option<Url> {
+        let raw = raw?.trim();
+        match base.join(raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+            _ => {
+                self.issue(&[locate::Seg::Key("site"), locate::Seg::Key(key)], format!("not an http(s) URL: {raw:?}"));
+                None
+            }
+        }
+    }
+
     /// Parses a source URL. `file:` URLs with a relative path (`file:demo/list.xml`) are
     /// anchored at the config file's folder, so demos work from any checkout.
     fn url(&self, s: &str) -> Result<Url, String> {
@@ -475,7 +590,9 @@ impl Compiler<'_> {
         match u.scheme() {
             "http" | "https" if u.host().is_some() => Ok(u),
             "file" => Ok(u),
-            _ => Err(format!("bad URL {s:?}: only http, https and file URLs are fetched")),
+            _ => Err(format!(
+                "bad URL {s:?}: only http, https and file URLs are fetched"
+            )),
         }
     }
 }
@@ -502,7 +619,9 @@ pub fn parse_selector_spec(s: &str) -> Result<SelectorSpec, String> {
         // An `@` inside brackets or quotes belongs to the selector.
         Some((sel, attr))
             if !attr.is_empty()
-                && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':') =>
+                && attr
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':') =>
         {
             (sel.trim(), Some(attr.to_string()))
         }

@@ -29,8 +29,14 @@ pub async fn run(ctx: Context, cancel: CancellationToken) {
             cancel.cancelled().await;
             return;
         };
-        let due: Vec<String> = next.into_iter().filter(|(t, _)| *t == at).map(|(_, n)| n).collect();
-        let wait = (at.with_timezone(&Utc) - Utc::now()).to_std().unwrap_or_default();
+        let due: Vec<String> = next
+            .into_iter()
+            .filter(|(t, _)| *t == at)
+            .map(|(_, n)| n)
+            .collect();
+        let wait = (at.with_timezone(&Utc) - Utc::now())
+            .to_std()
+            .unwrap_or_default();
         tracing::info!(next_run = %at, sources = ?due, "waiting");
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -68,8 +74,9 @@ pub fn shutdown_signal() -> CancellationToken {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("install SIGTERM handler");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("install SIGTERM handler");
             tokio::select! {
                 _ = ctrl_c => {}
                 _ = term.recv() => {}

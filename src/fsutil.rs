@@ -94,7 +94,11 @@ mod tests {
     fn sweep_removes_orphans_only() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("x")).unwrap();
-        fs::write(dir.path().join("x").join(format!("{TEMP_PREFIX}1-a.md")), "half").unwrap();
+        fs::write(
+            dir.path().join("x").join(format!("{TEMP_PREFIX}1-a.md")),
+            "half",
+        )
+        .unwrap();
         fs::write(dir.path().join("x/keep.md"), "whole").unwrap();
         assert_eq!(sweep_temp_files(dir.path()).unwrap(), 1);
         assert!(dir.path().join("x/keep.md").exists());

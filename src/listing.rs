@@ -32,33 +32,49 @@ pub struct Listed {
     pub validators: Validators,
 }
 
-pub async fn list(fetcher: &Fetcher, src: &Source, state: &SourceState, tz: Tz) -> Result<Listed, ListError> {
+/// Turns a fetched listing into links.
+type ParseFn = dyn Fn(&crate::fetch::Page) -> Result<Vec<Link>, SourceError> + Send + Sync;
+
+pub async fn list(
+    fetcher: &Fetcher,
+    src: &Source,
+    state: &SourceState,
+    tz: Tz,
+) -> Result<Listed, ListError> {
     let local = src.is_local();
-    let (url, parse): (&Url, Box<dyn Fn(&crate::fetch::Page) -> Result<Vec<Link>, SourceError> + Send + Sync>) =
-        match &src.kind {
-            SourceKind::Urls { urls } => {
-                return Ok(Listed {
-                    links: urls
-                        .iter()
-                        .map(|u| Link {
-                            url: u.to_string(),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    validators: Validators::default(),
-                });
-            }
-            SourceKind::Sitemap { url } => return list_sitemap(fetcher, url, local, state, tz).await,
-            SourceKind::Feed { url } => (url, Box::new(move |p| source::feed::parse(&p.body, &p.url, tz))),
-            SourceKind::Html { url, links } => {
-                let links = links.clone();
-                (url, Box::new(move |p| Ok(source::html::parse(&p.text(), &p.url, &links))))
-            }
-            SourceKind::Json { url, items, fields } => {
-                let (items, fields) = (items.clone(), fields.clone());
-                (url, Box::new(move |p| source::json::parse(&p.body, &p.url, &items, &fields, tz)))
-            }
-        };
+    let (url, parse): (&Url, Box<ParseFn>) = match &src.kind {
+        SourceKind::Urls { urls } => {
+            return Ok(Listed {
+                links: urls
+                    .iter()
+                    .map(|u| Link {
+                        url: u.to_string(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                validators: Validators::default(),
+            });
+        }
+        SourceKind::Sitemap { url } => return list_sitemap(fetcher, url, local, state, tz).await,
+        SourceKind::Feed { url } => (
+            url,
+            Box::new(move |p| source::feed::parse(&p.body, &p.url, tz)),
+        ),
+        SourceKind::Html { url, links } => {
+            let links = links.clone();
+            (
+                url,
+                Box::new(move |p| Ok(source::html::parse(&p.text(), &p.url, &links))),
+            )
+        }
+        SourceKind::Json { url, items, fields } => {
+            let (items, fields) = (items.clone(), fields.clone());
+            (
+                url,
+                Box::new(move |p| source::json::parse(&p.body, &p.url, &items, &fields, tz)),
+            )
+        }
+    };
     let validators = Validators {
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
@@ -112,11 +128,20 @@ async fn list_sitemap(
         Sitemap::Index(children) => {
             let mut links = Vec::new();
             for child in children.iter().take(MAX_CHILD_SITEMAPS) {
-                let Ok(child_url) = page.url.join(child) else { continue };
+                let Ok(child_url) = page.url.join(child) else {
+                    continue;
+                };
                 // One bad child sitemap does not hide the others.
-                match fetcher.get(&child_url, local).await.map_err(ListError::from).and_then(|p| parse(&p)) {
+                match fetcher
+                    .get(&child_url, local)
+                    .await
+                    .map_err(ListError::from)
+                    .and_then(|p| parse(&p))
+                {
                     Ok(Sitemap::Urls(l)) => links.extend(l),
-                    Ok(Sitemap::Index(_)) => tracing::warn!(url = %child_url, "nested sitemap index ignored"),
+                    Ok(Sitemap::Index(_)) => {
+                        tracing::warn!(url = %child_url, "nested sitemap index ignored")
+                    }
                     Err(e) => tracing::warn!(url = %child_url, error = %e, "child sitemap failed"),
                 }
             }
@@ -125,7 +150,7 @@ async fn list_sitemap(
     };
     // Newest first, so `max_items` keeps the latest articles.
     let mut links = links;
-    links.sort_by(|a, b| b.published.cmp(&a.published));
+    links.sort_by_key(|l| std::cmp::Reverse(l.published));
     Ok(Listed {
         links,
         validators: page.validators,

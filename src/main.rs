@@ -12,7 +12,11 @@ use agg::config::{self, Config};
 use agg::pipeline::{self, Context};
 
 #[derive(Parser)]
-#[command(name = "agg", version, about = "News aggregator: sources in, Hugo Markdown and feeds out")]
+#[command(
+    name = "agg",
+    version,
+    about = "News aggregator: sources in, Hugo Markdown and feeds out"
+)]
 struct Cli {
     /// More log output (-v debug, -vv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -80,7 +84,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     init_logging(cli.verbose, cli.quiet);
@@ -109,7 +117,11 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("agg={default},warn")));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Loads the config or prints its problems; `Err(code)` carries exit code 2.
@@ -142,7 +154,11 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             let ctx = Context::open(c).context("cannot start")?;
             let report = pipeline::run(&ctx, &sources).await;
             print_report(&report);
-            Ok(if report.clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Daemon { config } => {
             let c = match load(config.as_deref()) {
@@ -162,8 +178,14 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
                 Err(code) => return Ok(code),
             };
             let ctx = Context::open(c).context("cannot start")?;
-            let report = pipeline::publish_feeds(&ctx).await.map_err(anyhow::Error::msg)?;
-            println!("feeds: {} written, {} unchanged", report.written.len(), report.unchanged);
+            let report = pipeline::publish_feeds(&ctx)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "feeds: {} written, {} unchanged",
+                report.written.len(),
+                report.unchanged
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { config } => {
@@ -209,7 +231,11 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
                     writeln!(out, "{}", result.to_markdown())?;
                 }
             }
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }
@@ -225,13 +251,21 @@ fn print_report(report: &agg::RunReport) {
             s.updated,
             s.unchanged,
             s.failed,
-            s.error.as_deref().map(|e| format!(" (error: {e})")).unwrap_or_default()
+            s.error
+                .as_deref()
+                .map(|e| format!(" (error: {e})"))
+                .unwrap_or_default()
         );
         for e in &s.page_errors {
             let _ = writeln!(out, "  failed: {e}");
         }
     }
-    let _ = writeln!(out, "feeds: {} written, {} unchanged", report.feeds.written.len(), report.feeds.unchanged);
+    let _ = writeln!(
+        out,
+        "feeds: {} written, {} unchanged",
+        report.feeds.written.len(),
+        report.feeds.unchanged
+    );
     if let Some(e) = &report.publish_error {
         let _ = writeln!(out, "feeds failed: {e}");
     }
@@ -248,7 +282,11 @@ fn print_status(ctx: &Context) -> Result<ExitCode> {
             d.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_else(|| "never".into())
         };
-        let next = s.schedule.after(&now).next().map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        let next = s
+            .schedule
+            .after(&now)
+            .next()
+            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
         println!(
             "{}\t{}\tlast run {}\t{}\tnext {}",
             s.name,
@@ -263,5 +301,9 @@ fn print_status(ctx: &Context) -> Result<ExitCode> {
         );
     }
     println!("items: {}", ctx.store.count_items()?);
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

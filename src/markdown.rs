@@ -35,7 +35,11 @@ pub fn render(doc: &Document<'_>) -> String {
     let mut out = String::with_capacity(doc.body.len() + 1024);
     out.push_str("---\n");
     key_str(&mut out, "title", doc.title);
-    let date = doc.date.with_timezone(&doc.timezone).format("%Y-%m-%d %H:%M:%S").to_string();
+    let date = doc
+        .date
+        .with_timezone(&doc.timezone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
     key_str(&mut out, "date", &date);
     key_str(&mut out, "summary", doc.summary);
     key_list(&mut out, "categories", doc.categories);
@@ -62,14 +66,25 @@ pub fn render(doc: &Document<'_>) -> String {
         out.push_str(&body);
         out.push_str("\n\n");
     }
-    out.push_str(&format!("[{}]({})\n", escape_link_text(doc.source), doc.url));
+    out.push_str(&format!(
+        "[{}]({})\n",
+        escape_link_text(doc.source),
+        doc.url
+    ));
     out
 }
 
 fn is_builtin(k: &str) -> bool {
     matches!(
         k,
-        "title" | "date" | "summary" | "categories" | "lang" | "translations" | "tags" | "thumbnail"
+        "title"
+            | "date"
+            | "summary"
+            | "categories"
+            | "lang"
+            | "translations"
+            | "tags"
+            | "thumbnail"
     )
 }
 
@@ -110,7 +125,10 @@ fn key_list(out: &mut String, key: &str, values: &[String]) {
 
 fn key_value(out: &mut String, key: &str, v: &serde_yaml::Value) {
     use serde_yaml::Value;
-    let key = if key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    let key = if key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         key.to_string()
     } else {
         yaml_str(key)
@@ -156,7 +174,9 @@ pub fn yaml_str(s: &str) -> String {
             '\u{85}' => out.push_str("\\N"),
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             '\u{feff}' => out.push_str("\\ufeff"),
             c => out.push(c),
         }
@@ -181,11 +201,13 @@ mod tests {
     use super::*;
 
     fn fm() -> Vec<(String, serde_yaml::Value)> {
-        serde_yaml::from_str::<serde_yaml::Mapping>("menu: \"\"\nlead: \"\"\ncomments: false\nwidgets: [\"a\", \"b\"]\n")
-            .unwrap()
-            .into_iter()
-            .map(|(k, v)| (k.as_str().unwrap().to_string(), v))
-            .collect()
+        serde_yaml::from_str::<serde_yaml::Mapping>(
+            "menu: \"\"\nlead: \"\"\ncomments: false\nwidgets: [\"a\", \"b\"]\n",
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_string(), v))
+        .collect()
     }
 
     #[test]
@@ -207,14 +229,35 @@ mod tests {
             url: "https://x/a",
         };
         let out = render(&doc);
-        let yaml = out.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
+        let yaml = out
+            .strip_prefix("---\n")
+            .unwrap()
+            .split("\n---\n")
+            .next()
+            .unwrap();
         let parsed: serde_yaml::Mapping = serde_yaml::from_str(yaml).unwrap();
         assert_eq!(parsed.get("title").and_then(|v| v.as_str()), Some(title));
-        assert_eq!(parsed.get("date").and_then(|v| v.as_str()), Some("2025-02-10 07:02:16"));
+        assert_eq!(
+            parsed.get("date").and_then(|v| v.as_str()),
+            Some("2025-02-10 07:02:16")
+        );
         let keys: Vec<_> = parsed.keys().map(|k| k.as_str().unwrap()).collect();
         assert_eq!(
             keys,
-            ["title", "date", "summary", "categories", "lang", "translations", "tags", "menu", "thumbnail", "lead", "comments", "widgets"]
+            [
+                "title",
+                "date",
+                "summary",
+                "categories",
+                "lang",
+                "translations",
+                "tags",
+                "menu",
+                "thumbnail",
+                "lead",
+                "comments",
+                "widgets"
+            ]
         );
         assert!(!out.contains("{{<"));
         assert!(out.ends_with("\n\n[src](https://x/a)\n"));

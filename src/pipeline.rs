@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{FixedOffset, Utc};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 use url::Url;
 
 use crate::config::{Config, Source};
@@ -84,9 +85,13 @@ impl Context {
         let store = Store::open(&config.paths.state)?;
         for dir in [&config.paths.content, &config.paths.feeds] {
             match crate::fsutil::sweep_temp_files(dir) {
-                Ok(n) if n > 0 => tracing::info!(path = %dir.display(), removed = n, "swept orphaned temp files"),
+                Ok(n) if n > 0 => {
+                    tracing::info!(path = %dir.display(), removed = n, "swept orphaned temp files")
+                }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(path = %dir.display(), error = %e, "cannot sweep temp files"),
+                Err(e) => {
+                    tracing::warn!(path = %dir.display(), error = %e, "cannot sweep temp files")
+                }
             }
         }
         Ok(Context {
@@ -151,7 +156,10 @@ pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
 /// Runs one source: never fails as a whole; its outcome is in the report.
 pub async fn run_source(ctx: &Context, source: &Source) -> SourceReport {
     let span = tracing::info_span!("source", source = %source.name);
-    let _enter = span.enter();
+    run_source_inner(ctx, source).instrument(span).await
+}
+
+async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
     let mut report = SourceReport {
         source: source.name.clone(),
         ..Default::default()
@@ -253,8 +261,14 @@ enum PageError {
     Join { url: String },
 }
 
-async fn process_link_inner(ctx: &Context, source: &Source, link: Link) -> Result<Outcome, PageError> {
-    let mut url = Url::parse(&link.url).map_err(|_| PageError::BadUrl { url: link.url.clone() })?;
+async fn process_link_inner(
+    ctx: &Context,
+    source: &Source,
+    link: Link,
+) -> Result<Outcome, PageError> {
+    let mut url = Url::parse(&link.url).map_err(|_| PageError::BadUrl {
+        url: link.url.clone(),
+    })?;
     url.set_fragment(None);
     if ctx.store.seen(url.as_str())?.is_some() {
         return Ok(Outcome::Unchanged);
@@ -282,7 +296,9 @@ async fn process_link_inner(ctx: &Context, source: &Source, link: Link) -> Resul
         extract::extract(&html, &page_url, &opts)
     })
     .await
-    .map_err(|_| PageError::Join { url: url.to_string() })?;
+    .map_err(|_| PageError::Join {
+        url: url.to_string(),
+    })?;
     let article = match article {
         Ok(a) => a,
         Err(e @ ExtractError::NoContent { .. }) => {
@@ -299,7 +315,13 @@ async fn process_link_inner(ctx: &Context, source: &Source, link: Link) -> Resul
         ctx.store.mark_seen(url.as_str(), Some(&id))?;
         return Ok(Outcome::Unchanged);
     }
-    store_article(ctx, source, &article, &canonical, &[url.as_str(), article.url.as_str()])
+    store_article(
+        ctx,
+        source,
+        &article,
+        &canonical,
+        &[url.as_str(), article.url.as_str()],
+    )
 }
 
 /// The item's identity: `rel=canonical`/`og:url` when it is a real article URL, else the URL
@@ -309,7 +331,9 @@ pub fn canonical_url(article: &Article, fetched: &Url) -> String {
         .canonical_url
         .as_deref()
         .and_then(|c| Url::parse(c).ok())
-        .filter(|c| matches!(c.scheme(), "http" | "https") && c.path() != "/" && !c.path().is_empty());
+        .filter(|c| {
+            matches!(c.scheme(), "http" | "https") && c.path() != "/" && !c.path().is_empty()
+        });
     let mut u = trusted.unwrap_or_else(|| fetched.clone());
     u.set_fragment(None);
     u.to_string()
@@ -331,6 +355,15 @@ fn store_article(
     let c = &ctx.config;
     let id = item_id(canonical);
     let existing = ctx.store.item(&id)?;
+    if let Some(e) = existing.as_ref().filter(|e| e.source != source.name) {
+        // Another source stored this article first (or is storing it in this same run): it
+        // stays theirs, and this source's copy is only remembered as seen.
+        tracing::debug!(item = %id, owner = %e.source, "already stored by another source");
+        for u in urls {
+            ctx.store.mark_seen(u, Some(&id))?;
+        }
+        return Ok(Outcome::Unchanged);
+    }
     let now = Utc::now().with_timezone(&FixedOffset::east_opt(0).expect("zero offset"));
     let first_seen = existing.as_ref().map_or(now, |e| e.first_seen);
     // Never invented, never moved: an undated item keeps its first-seen time.
@@ -339,7 +372,10 @@ fn store_article(
         .map(|e| e.published)
         .or(article.published)
         .unwrap_or(first_seen);
-    let title = article.title.clone().unwrap_or_else(|| canonical.to_string());
+    let title = article
+        .title
+        .clone()
+        .unwrap_or_else(|| canonical.to_string());
     let langs = vec![
         source
             .lang
@@ -377,9 +413,11 @@ fn store_article(
         .map(|e| PathBuf::from(&e.path))
         .unwrap_or_else(|| c.paths.content.join(&source.name).join(format!("{id}.md")));
     // File first, then the store: a crash in between re-emits the same bytes next run.
-    crate::fsutil::write_if_changed(&path, bytes.as_bytes()).map_err(|source| PageError::Write {
-        path: path.display().to_string(),
-        source,
+    crate::fsutil::write_if_changed(&path, bytes.as_bytes()).map_err(|source| {
+        PageError::Write {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     let feed_summary = article
         .description
@@ -395,7 +433,11 @@ fn store_article(
         content_html: article.body_html.clone(),
         path: path.display().to_string(),
         published,
-        updated: if existing.is_some() { now } else { article.updated.unwrap_or(published).max(published) },
+        updated: if existing.is_some() {
+            now
+        } else {
+            article.updated.unwrap_or(published).max(published)
+        },
         first_seen,
         author: article.author.clone(),
         thumbnail: article.thumbnail.clone(),
@@ -408,5 +450,9 @@ fn store_article(
     all_urls.push(canonical);
     ctx.store.put_item(&item, &all_urls)?;
     tracing::info!(item = %id, url = %canonical, path = %item.path, "stored");
-    Ok(if existing.is_some() { Outcome::Updated } else { Outcome::New })
+    Ok(if existing.is_some() {
+        Outcome::Updated
+    } else {
+        Outcome::New
+    })
 }

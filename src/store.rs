@@ -142,18 +142,25 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
     }
 
     /// An in-memory store (tests, `agg extract`).
     pub fn memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -165,7 +172,9 @@ impl Store {
     pub fn seen(&self, url: &str) -> Result<Option<Option<String>>, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT item_id FROM seen WHERE url = ?1", [url], |r| r.get(0))
+            .query_row("SELECT item_id FROM seen WHERE url = ?1", [url], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -181,7 +190,8 @@ impl Store {
 
     pub fn item(&self, id: &str) -> Result<Option<StoredItem>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM items WHERE id = ?1"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM items WHERE id = ?1"))?;
         let row = stmt.query_row([id], row_to_raw).optional()?;
         row.map(RawRow::into_item).transpose()
     }
@@ -244,7 +254,10 @@ impl Store {
     }
 
     pub fn count_items(&self) -> Result<usize, StoreError> {
-        Ok(self.conn().query_row("SELECT COUNT(*) FROM items", [], |r| r.get::<_, i64>(0))? as usize)
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get::<_, i64>(0))?
+            as usize)
     }
 
     pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
@@ -296,7 +309,8 @@ impl Store {
     }
 }
 
-const COLUMNS: &str = "id, source, url, title, summary, content_html, path, published, updated, first_seen,
+const COLUMNS: &str =
+    "id, source, url, title, summary, content_html, path, published, updated, first_seen,
     author, thumbnail, categories, tags, lang, content_hash";
 
 struct RawRow([Option<String>; 16]);
@@ -311,14 +325,32 @@ fn row_to_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
 
 impl RawRow {
     fn into_item(self) -> Result<StoredItem, StoreError> {
-        let [id, source, url, title, summary, content_html, path, published, updated, first_seen, author, thumbnail, categories, tags, lang, content_hash] =
-            self.0;
+        let [
+            id,
+            source,
+            url,
+            title,
+            summary,
+            content_html,
+            path,
+            published,
+            updated,
+            first_seen,
+            author,
+            thumbnail,
+            categories,
+            tags,
+            lang,
+            content_hash,
+        ] = self.0;
         let date = |s: Option<String>| {
             let s = s.unwrap_or_default();
-            DateTime::parse_from_rfc3339(&s).map_err(|_| StoreError::Corrupt(format!("bad date {s:?}")))
+            DateTime::parse_from_rfc3339(&s)
+                .map_err(|_| StoreError::Corrupt(format!("bad date {s:?}")))
         };
         let list = |s: Option<String>| -> Result<Vec<String>, StoreError> {
-            serde_json::from_str(s.as_deref().unwrap_or("[]")).map_err(|e| StoreError::Corrupt(e.to_string()))
+            serde_json::from_str(s.as_deref().unwrap_or("[]"))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
         };
         Ok(StoredItem {
             id: id.unwrap_or_default(),
@@ -371,10 +403,20 @@ mod tests {
     fn items_round_trip_newest_first_and_urls_are_seen() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s/agg.db")).unwrap();
-        store.put_item(&item("a", "https://x/a", 100), &["https://x/a", "https://m.x/a"]).unwrap();
-        store.put_item(&item("b", "https://x/b", 200), &["https://x/b"]).unwrap();
+        store
+            .put_item(
+                &item("a", "https://x/a", 100),
+                &["https://x/a", "https://m.x/a"],
+            )
+            .unwrap();
+        store
+            .put_item(&item("b", "https://x/b", 200), &["https://x/b"])
+            .unwrap();
         let items = store.items(None).unwrap();
-        assert_eq!(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(
+            items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
         assert_eq!(items[1], item("a", "https://x/a", 100));
         assert_eq!(store.seen("https://m.x/a").unwrap(), Some(Some("a".into())));
         assert_eq!(store.seen("https://x/c").unwrap(), None);

@@ -53,7 +53,9 @@ pub fn line_of(text: &str, path: &[Seg]) -> Option<usize> {
                         continue;
                     }
                     let t = line.trim_start().trim_start_matches("- ");
-                    if t.strip_prefix(k).is_some_and(|r| r.trim_start().starts_with(':')) {
+                    if t.strip_prefix(k)
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                    {
                         hit = Some(n);
                         break;
                     }
@@ -96,7 +98,11 @@ pub fn line_of(text: &str, path: &[Seg]) -> Option<usize> {
             .unwrap_or(end);
         start = if matches!(seg, Seg::Idx(_)) { n } else { n + 1 };
         end = child_end.min(end);
-        min_indent = if matches!(seg, Seg::Idx(_)) { own } else { own + 1 };
+        min_indent = if matches!(seg, Seg::Idx(_)) {
+            own
+        } else {
+            own + 1
+        };
     }
     found
 }
@@ -112,9 +118,18 @@ mod tests {
     fn finds_nested_keys_and_items() {
         assert_eq!(line_of(Y, &[Key("site"), Key("timezone")]), Some(3));
         assert_eq!(line_of(Y, &[Key("sources"), Idx(0), Key("name")]), Some(5));
-        assert_eq!(line_of(Y, &[Key("sources"), Idx(0), Key("schedule")]), Some(7));
-        assert_eq!(line_of(Y, &[Key("sources"), Idx(1), Key("schedule")]), Some(11));
+        assert_eq!(
+            line_of(Y, &[Key("sources"), Idx(0), Key("schedule")]),
+            Some(7)
+        );
+        assert_eq!(
+            line_of(Y, &[Key("sources"), Idx(1), Key("schedule")]),
+            Some(11)
+        );
         assert_eq!(line_of(Y, &[Key("sources"), Idx(1), Key("links")]), Some(8));
-        assert_eq!(display(&[Key("sources"), Idx(1), Key("links")]), "sources[1].links");
+        assert_eq!(
+            display(&[Key("sources"), Idx(1), Key("links")]),
+            "sources[1].links"
+        );
     }
 }

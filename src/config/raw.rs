@@ -19,6 +19,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub server: Option<RawServer>,
     #[serde(default)]
+    pub websub: Option<RawWebsub>,
+    #[serde(default)]
     pub sources: Vec<RawSource>,
 }
 
@@ -33,6 +35,13 @@ pub struct RawSite {
     pub timezone: String,
     #[serde(default = "default_language")]
     pub language: String,
+    /// Small square image for the feeds (Atom `icon`, JSON Feed `favicon`); absolute, or
+    /// relative to `base_url`.
+    #[serde(default)]
+    pub icon: Option<String>,
+    /// Larger image for the feeds (RSS `image`, Atom `logo`, JSON Feed `icon`).
+    #[serde(default)]
+    pub logo: Option<String>,
 }
 
 fn default_timezone() -> String {
@@ -97,6 +106,8 @@ impl Default for RawFetch {
 pub struct RawFeeds {
     pub items: usize,
     pub formats: Vec<String>,
+    /// Byte budget per feed file: oldest items are dropped until it fits (0: no budget).
+    pub max_bytes: usize,
 }
 
 impl Default for RawFeeds {
@@ -104,6 +115,7 @@ impl Default for RawFeeds {
         RawFeeds {
             items: 50,
             formats: vec!["rss".into(), "atom".into(), "json".into()],
+            max_bytes: 1_000_000,
         }
     }
 }
@@ -112,6 +124,33 @@ impl Default for RawFeeds {
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub listen: String,
+    /// Connections served at once; more wait in the listen backlog.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Time a client gets to send a request's headers, and to start its next one on a
+    /// kept-alive connection.
+    #[serde(default = "default_header_timeout_secs")]
+    pub header_timeout_secs: u64,
+    /// Time a response write may stall (a client that stops reading).
+    #[serde(default = "default_write_timeout_secs")]
+    pub write_timeout_secs: u64,
+}
+
+fn default_max_connections() -> usize {
+    1024
+}
+fn default_header_timeout_secs() -> u64 {
+    10
+}
+fn default_write_timeout_secs() -> u64 {
+    30
+}
+
+/// `websub:`: the hub announced in every feed and pinged after runs that changed feeds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebsub {
+    pub hub: String,
 }
 
 #[derive(Debug, Deserialize)]

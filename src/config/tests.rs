@@ -35,7 +35,10 @@ fn good_config_compiles() {
     assert_eq!(c.site.base_url.as_str(), "https://news.example.org/feeds/");
     assert_eq!(c.site.timezone, chrono_tz::Asia::Shanghai);
     assert_eq!(c.sources.len(), 2);
-    assert_eq!(c.sources[1].url().unwrap().as_str(), "file:///etc/agg/fixtures/list.html");
+    assert_eq!(
+        c.sources[1].url().unwrap().as_str(),
+        "file:///etc/agg/fixtures/list.html"
+    );
     let spec = c.sources[1].extract.published.as_ref().unwrap();
     assert_eq!(spec.attr.as_deref(), Some("content"));
     assert_eq!(c.feeds.items, 50);
@@ -44,12 +47,22 @@ fn good_config_compiles() {
 
 #[test]
 fn unknown_key_is_rejected_with_its_line() {
-    let text = GOOD.replace("    schedule: \"*/15 * * * *\"", "    schedule: \"*/15 * * * *\"\n    colour: blue");
+    let text = GOOD.replace(
+        "    schedule: \"*/15 * * * *\"",
+        "    schedule: \"*/15 * * * *\"\n    colour: blue",
+    );
     let found = issues(&text);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].line, 10, "{found:?}");
-    assert!(found[0].message.contains("unknown field `colour`"), "{found:?}");
-    assert!(found[0].to_string().starts_with("/etc/agg/agg.yaml:10: "), "{}", found[0]);
+    assert!(
+        found[0].message.contains("unknown field `colour`"),
+        "{found:?}"
+    );
+    assert!(
+        found[0].to_string().starts_with("/etc/agg/agg.yaml:10: "),
+        "{}",
+        found[0]
+    );
 }
 
 #[test]
@@ -84,7 +97,9 @@ fn cron_accepts_five_and_six_fields_and_shortcuts() {
 
 #[test]
 fn bad_urls_and_duplicate_names() {
-    let text = GOOD.replace("https://ex.com/rss.xml", "ftp://ex.com/x").replace("name: b", "name: a");
+    let text = GOOD
+        .replace("https://ex.com/rss.xml", "ftp://ex.com/x")
+        .replace("name: b", "name: a");
     let keys: Vec<String> = issues(&text).into_iter().map(|i| i.key).collect();
     assert_eq!(keys, ["sources[0].url", "sources[1].name"]);
 }

@@ -130,7 +130,9 @@ async fn load(input: &str, opts: &BatchOptions) -> Result<(Vec<u8>, Option<Strin
         return Ok((page.body, page.content_type, page.url));
     }
     let path = std::path::absolute(input).map_err(|e| format!("bad path: {e}"))?;
-    let bytes = tokio::fs::read(&path).await.map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| format!("cannot read: {e}"))?;
     let url = Url::from_file_path(&path).map_err(|_| "bad path".to_string())?;
     Ok((bytes, None, url))
 }
@@ -143,5 +145,9 @@ fn guess_zone(html: &str) -> Tz {
         .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
         .take(50)
         .count();
-    if cjk >= 50 { chrono_tz::Asia::Shanghai } else { Tz::UTC }
+    if cjk >= 50 {
+        chrono_tz::Asia::Shanghai
+    } else {
+        Tz::UTC
+    }
 }

@@ -224,7 +224,9 @@ impl<'u> Writer<'u> {
             '<' => next.is_some_and(|n| n.is_ascii_alphabetic() || "/!?".contains(n)),
             '&' => {
                 // Only what Markdown would read as an entity reference (`&amp;`, `&#38;`).
-                let name = rest.iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '#');
+                let name = rest
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '#');
                 let n = name.count();
                 n > 0 && rest.get(n) == Some(&';')
             }

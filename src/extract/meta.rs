@@ -59,55 +59,101 @@ const DATE_KEYS: &[&str] = &[
     "weibo: article:create_at",
     "release_date",
 ];
-const MODIFIED_KEYS: &[&str] = &["article:modified_time", "og:updated_time", "datemodified", "dcterms.modified"];
-const AUTHOR_KEYS: &[&str] = &["author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl"];
-const IMAGE_KEYS: &[&str] = &["og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src", "thumbnail", "image"];
+const MODIFIED_KEYS: &[&str] = &[
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+];
+const AUTHOR_KEYS: &[&str] = &[
+    "author",
+    "article:author",
+    "dc.creator",
+    "sailthru.author",
+    "parsely-author",
+    "byl",
+];
+const IMAGE_KEYS: &[&str] = &[
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+    "thumbnail",
+    "image",
+];
 const DESCRIPTION_KEYS: &[&str] = &["og:description", "description", "twitter:description"];
 const TITLE_KEYS: &[&str] = &["og:title", "twitter:title", "headline", "title"];
 
 /// Reads the metadata of `doc`, fetched from `base`; naive dates are in `tz`.
 pub fn read(doc: &Html, base: &Url, tz: Tz) -> Meta {
     let tags = meta_tags(doc);
-    let get = |keys: &[&str]| keys.iter().find_map(|k| tags.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()));
+    let get = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| tags.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    };
     let ld = json_ld(doc);
-    let abs = |u: &str| base.join(u.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
+    let abs = |u: &str| {
+        base.join(u.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(String::from)
+    };
 
-    let mut m = Meta::default();
-    m.published = ld
+    let published = ld
         .iter()
         .find_map(|o| str_of(o.get("datePublished")).and_then(|s| dates::parse(&s, tz)))
-        .or_else(|| DATE_KEYS.iter().find_map(|k| tags.iter().filter(|(n, _)| n == k).find_map(|(_, v)| dates::parse(v, tz))))
+        .or_else(|| {
+            DATE_KEYS.iter().find_map(|k| {
+                tags.iter()
+                    .filter(|(n, _)| n == k)
+                    .find_map(|(_, v)| dates::parse(v, tz))
+            })
+        })
         .or_else(|| {
             doc.select(&TIME)
                 .filter_map(|t| t.value().attr("datetime"))
                 .find_map(|d| dates::parse(d, tz))
         });
-    m.modified = ld
+    let modified = ld
         .iter()
         .find_map(|o| str_of(o.get("dateModified")).and_then(|s| dates::parse(&s, tz)))
-        .or_else(|| MODIFIED_KEYS.iter().find_map(|k| tags.iter().find(|(n, _)| n == k).and_then(|(_, v)| dates::parse(v, tz))));
-    m.author = ld
+        .or_else(|| {
+            MODIFIED_KEYS.iter().find_map(|k| {
+                tags.iter()
+                    .find(|(n, _)| n == k)
+                    .and_then(|(_, v)| dates::parse(v, tz))
+            })
+        });
+    let author = ld
         .iter()
         .find_map(|o| author_of(o.get("author")?))
         .or_else(|| get(AUTHOR_KEYS).filter(|a| !a.starts_with("http")));
-    m.description = get(DESCRIPTION_KEYS).or_else(|| ld.iter().find_map(|o| str_of(o.get("description"))));
-    m.image = get(IMAGE_KEYS)
+    let description =
+        get(DESCRIPTION_KEYS).or_else(|| ld.iter().find_map(|o| str_of(o.get("description"))));
+    let image = get(IMAGE_KEYS)
         .or_else(|| ld.iter().find_map(|o| image_of(o.get("image")?)))
         .and_then(|u| abs(&u));
-    m.canonical = doc
+    let canonical = doc
         .select(&CANONICAL)
         .find_map(|l| l.value().attr("href"))
         .and_then(abs)
-        .or_else(|| tags.iter().find(|(n, _)| n == "og:url").and_then(|(_, v)| abs(v)));
-    m.lang = doc
+        .or_else(|| {
+            tags.iter()
+                .find(|(n, _)| n == "og:url")
+                .and_then(|(_, v)| abs(v))
+        });
+    let lang = doc
         .select(&HTML)
         .next()
         .and_then(|h| h.value().attr("lang"))
         .map(str::to_string)
         .or_else(|| ld.iter().find_map(|o| str_of(o.get("inLanguage"))))
-        .or_else(|| get(&["og:locale", "content-language", "language"]).map(|l| l.replace('_', "-")))
+        .or_else(|| {
+            get(&["og:locale", "content-language", "language"]).map(|l| l.replace('_', "-"))
+        })
         .filter(|l| !l.trim().is_empty());
-    m.keywords = get(&["news_keywords", "keywords"])
+    let keywords = get(&["news_keywords", "keywords"])
         .map(|k| {
             k.split([',', '，', ';'])
                 .map(|s| s.trim().to_string())
@@ -115,9 +161,24 @@ pub fn read(doc: &Html, base: &Url, tz: Tz) -> Meta {
                 .collect()
         })
         .unwrap_or_default();
-    m.ld_body = ld.iter().find_map(|o| str_of(o.get("articleBody")));
-    m.title = best_title(doc, ld.iter().find_map(|o| str_of(o.get("headline"))), get(TITLE_KEYS));
-    m
+    let ld_body = ld.iter().find_map(|o| str_of(o.get("articleBody")));
+    let title = best_title(
+        doc,
+        ld.iter().find_map(|o| str_of(o.get("headline"))),
+        get(TITLE_KEYS),
+    );
+    Meta {
+        title,
+        published,
+        modified,
+        author,
+        description,
+        image,
+        canonical,
+        lang,
+        keywords,
+        ld_body,
+    }
 }
 
 /// Every `<meta>` as (lower-cased name/property/itemprop/http-equiv, content).
@@ -154,7 +215,9 @@ fn collect_articles(v: Value, out: &mut Vec<Value>, depth: usize) {
         return;
     }
     match v {
-        Value::Array(a) => a.into_iter().for_each(|v| collect_articles(v, out, depth + 1)),
+        Value::Array(a) => a
+            .into_iter()
+            .for_each(|v| collect_articles(v, out, depth + 1)),
         Value::Object(mut o) => {
             if let Some(g) = o.remove("@graph") {
                 collect_articles(g, out, depth + 1);
@@ -173,7 +236,11 @@ fn collect_articles(v: Value, out: &mut Vec<Value>, depth: usize) {
 }
 
 fn is_article_type(t: &str) -> bool {
-    t.ends_with("Article") || matches!(t, "BlogPosting" | "Report" | "LiveBlogPosting" | "WebPage" | "Posting")
+    t.ends_with("Article")
+        || matches!(
+            t,
+            "BlogPosting" | "Report" | "LiveBlogPosting" | "WebPage" | "Posting"
+        )
 }
 
 fn str_of(v: Option<&Value>) -> Option<String> {
@@ -206,14 +273,27 @@ fn image_of(v: &Value) -> Option<String> {
 }
 
 fn text_of(e: ElementRef<'_>) -> String {
-    e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The title: JSON-LD headline or OpenGraph title when present, else the `<title>` without its
 /// site-name suffix (`_腾讯新闻`, ` | Site`), preferring an `<h1>` that the title contains.
 fn best_title(doc: &Html, headline: Option<String>, meta_title: Option<String>) -> Option<String> {
-    let page_title = doc.select(&TITLE).next().map(text_of).filter(|t| !t.is_empty());
-    let h1s: Vec<String> = doc.select(&H1).map(text_of).filter(|t| t.chars().count() >= 4).collect();
+    let page_title = doc
+        .select(&TITLE)
+        .next()
+        .map(text_of)
+        .filter(|t| !t.is_empty());
+    let h1s: Vec<String> = doc
+        .select(&H1)
+        .map(text_of)
+        .filter(|t| t.chars().count() >= 4)
+        .collect();
     if let Some(pt) = &page_title
         && let Some(h1) = h1s.iter().find(|h| pt.contains(h.as_str()))
     {
@@ -223,7 +303,9 @@ fn best_title(doc: &Html, headline: Option<String>, meta_title: Option<String>) 
     if candidate.is_some() {
         return candidate;
     }
-    page_title.map(|t| strip_site_suffix(&t)).or_else(|| h1s.into_iter().next())
+    page_title
+        .map(|t| strip_site_suffix(&t))
+        .or_else(|| h1s.into_iter().next())
 }
 
 /// Cuts a trailing (or leading) site name off a title: the longest segment between common
@@ -233,7 +315,10 @@ pub fn strip_site_suffix(t: &str) -> String {
     for sep in [" | ", " - ", " – ", " — ", "_", " :: ", "｜", " · ", "-"] {
         if let Some((head, tail)) = t.rsplit_once(sep) {
             let (head, tail) = (head.trim(), tail.trim());
-            if head.chars().count() >= tail.chars().count() && tail.chars().count() <= 20 && head.chars().count() >= 4 {
+            if head.chars().count() >= tail.chars().count()
+                && tail.chars().count() <= 20
+                && head.chars().count() >= 4
+            {
                 return strip_site_suffix(head);
             }
         }
@@ -246,7 +331,11 @@ mod tests {
     use super::*;
 
     fn read_html(html: &str) -> Meta {
-        read(&Html::parse_document(html), &Url::parse("https://ex.com/news/a.html").unwrap(), chrono_tz::Asia::Shanghai)
+        read(
+            &Html::parse_document(html),
+            &Url::parse("https://ex.com/news/a.html").unwrap(),
+            chrono_tz::Asia::Shanghai,
+        )
     }
 
     #[test]
@@ -260,7 +349,10 @@ mod tests {
             </head><body></body></html>"#,
         );
         assert_eq!(m.title.as_deref(), Some("Big story"));
-        assert_eq!(m.published.unwrap().to_rfc3339(), "2024-05-01T10:00:00+02:00");
+        assert_eq!(
+            m.published.unwrap().to_rfc3339(),
+            "2024-05-01T10:00:00+02:00"
+        );
         assert_eq!(m.author.as_deref(), Some("A. Writer"));
         assert_eq!(m.image.as_deref(), Some("https://cdn.ex.com/og.jpg"));
         assert_eq!(m.canonical.as_deref(), Some("https://ex.com/news/a"));
@@ -273,12 +365,17 @@ mod tests {
             r#"<html><head><title>厂商加速布局，重塑产业生态_腾讯新闻</title><meta name="pubdate" content="2025-02-10 07:02:16"></head><body></body></html>"#,
         );
         assert_eq!(m.title.as_deref(), Some("厂商加速布局，重塑产业生态"));
-        assert_eq!(m.published.unwrap().to_rfc3339(), "2025-02-10T07:02:16+08:00");
+        assert_eq!(
+            m.published.unwrap().to_rfc3339(),
+            "2025-02-10T07:02:16+08:00"
+        );
     }
 
     #[test]
     fn h1_contained_in_title_wins() {
-        let m = read_html("<title>Site - Section - The real headline here</title><h1>The real headline here</h1>");
+        let m = read_html(
+            "<title>Site - Section - The real headline here</title><h1>The real headline here</h1>",
+        );
         assert_eq!(m.title.as_deref(), Some("The real headline here"));
     }
 }

@@ -42,7 +42,9 @@ pub enum ExtractError {
 /// Extracts the article from `html`, fetched from `url`.
 pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, ExtractError> {
     if nesting_depth(html) > MAX_NESTING {
-        return Err(ExtractError::TooDeep { url: url.to_string() });
+        return Err(ExtractError::TooDeep {
+            url: url.to_string(),
+        });
     }
     let doc = Html::parse_document(html);
     let meta = meta::read(&doc, url, opts.timezone);
@@ -76,7 +78,9 @@ pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, Ext
     let clean = sanitize(&body, url);
     let text = html2md::to_text(&clean);
     if text.trim().is_empty() {
-        return Err(ExtractError::NoContent { url: url.to_string() });
+        return Err(ExtractError::NoContent {
+            url: url.to_string(),
+        });
     }
     let markdown = html2md::to_markdown(&clean, url);
     let abs = |u: String| url.join(u.trim()).ok().map(String::from);
@@ -97,7 +101,11 @@ pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, Ext
             .or(meta.published)
             .or(hint.published),
         updated: meta.modified,
-        author: site.author.or_else(|| pick(&rule.author)).or(meta.author).or(hint.author),
+        author: site
+            .author
+            .or_else(|| pick(&rule.author))
+            .or(meta.author)
+            .or(hint.author),
         description: site.description.or(meta.description).or(hint.summary),
         thumbnail: pick(&rule.thumbnail)
             .and_then(abs)
@@ -132,7 +140,12 @@ fn select_html(doc: &Html, spec: &SelectorSpec) -> Option<String> {
 }
 
 fn collapse(e: ElementRef<'_>) -> String {
-    e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    e.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn first_image(html: &str) -> Option<String> {
@@ -145,7 +158,9 @@ fn first_image(html: &str) -> Option<String> {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A cheap upper bound on element nesting: opening tags minus closing tags, never below zero.
@@ -158,15 +173,24 @@ pub fn nesting_depth(html: &str) -> usize {
         i += off + 1;
         match b.get(i) {
             Some(b'/') => {
-                let name_end = b[i + 1..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(b.len(), |p| i + 1 + p);
+                let name_end = b[i + 1..]
+                    .iter()
+                    .position(|c| !c.is_ascii_alphanumeric())
+                    .map_or(b.len(), |p| i + 1 + p);
                 if !is_void(&html[i + 1..name_end].to_ascii_lowercase()) {
                     depth = depth.saturating_sub(1);
                 }
             }
             Some(c) if c.is_ascii_alphabetic() => {
-                let name_end = b[i..].iter().position(|c| !c.is_ascii_alphanumeric()).map_or(b.len(), |p| i + p);
+                let name_end = b[i..]
+                    .iter()
+                    .position(|c| !c.is_ascii_alphanumeric())
+                    .map_or(b.len(), |p| i + p);
                 let name = html[i..name_end].to_ascii_lowercase();
-                let tag_end = b[i..].iter().position(|&c| c == b'>').map_or(b.len(), |p| i + p);
+                let tag_end = b[i..]
+                    .iter()
+                    .position(|&c| c == b'>')
+                    .map_or(b.len(), |p| i + p);
                 let self_closing = tag_end > 0 && b.get(tag_end - 1) == Some(&b'/');
                 if !self_closing && !is_void(&name) {
                     depth += 1;
@@ -186,7 +210,25 @@ fn memchr_lt(b: &[u8]) -> Option<usize> {
 fn is_void(name: &str) -> bool {
     matches!(
         name,
-        "area" | "base" | "br" | "col" | "embed" | "hr" | "img" | "input" | "link" | "meta" | "source" | "track" | "wbr" | "p" | "li" | "option" | "td" | "tr" | "th"
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+            | "p"
+            | "li"
+            | "option"
+            | "td"
+            | "tr"
+            | "th"
     )
 }
 
@@ -198,8 +240,15 @@ mod tests {
     fn deep_nesting_is_refused_quickly() {
         let html = "<div>".repeat(100_000);
         let url = Url::parse("https://x/").unwrap();
-        let opts = Options { timezone: Tz::UTC, rule: None, hint: None };
-        assert!(matches!(extract(&html, &url, &opts), Err(ExtractError::TooDeep { .. })));
+        let opts = Options {
+            timezone: Tz::UTC,
+            rule: None,
+            hint: None,
+        };
+        assert!(matches!(
+            extract(&html, &url, &opts),
+            Err(ExtractError::TooDeep { .. })
+        ));
         assert!(nesting_depth("<div><p>a<p>b<br><img src=x></div>") <= 1);
     }
 }

@@ -42,7 +42,9 @@ pub fn extract(html: &str) -> Option<QqArticle> {
         author: s("media"),
         body_html: Some(resolve_images(text, attrs)),
         description: s("desc").or_else(|| s("abstract")),
-        thumbnail: s("shareImg").or_else(|| s("thumbnail")).filter(|u| u.starts_with("http")),
+        thumbnail: s("shareImg")
+            .or_else(|| s("thumbnail"))
+            .filter(|u| u.starts_with("http")),
     })
 }
 
@@ -123,7 +125,10 @@ mod tests {
             var other = {};</script>"#;
         let a = extract(html).unwrap();
         assert_eq!(a.title.as_deref(), Some("标题 {x}"));
-        assert_eq!(a.published.unwrap().to_rfc3339(), "2025-02-10T07:02:16+08:00");
+        assert_eq!(
+            a.published.unwrap().to_rfc3339(),
+            "2025-02-10T07:02:16+08:00"
+        );
         assert_eq!(a.author.as_deref(), Some("环球时报"));
         assert_eq!(
             a.body_html.as_deref(),
@@ -134,6 +139,9 @@ mod tests {
     #[test]
     fn pages_without_window_data_are_not_matched() {
         assert_eq!(extract("<html><body><p>hi</p></body></html>"), None);
-        assert_eq!(extract("<script>window.DATA = {\"title\": \"unterminated</script>"), None);
+        assert_eq!(
+            extract("<script>window.DATA = {\"title\": \"unterminated</script>"),
+            None
+        );
     }
 }

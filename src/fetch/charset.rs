@@ -66,7 +66,10 @@ fn meta_charset(bytes: &[u8]) -> Option<&str> {
             let rest = rest.trim_ascii_start();
             if let Some(rest) = rest.strip_prefix(b"=") {
                 let rest = rest.trim_ascii_start();
-                let rest = rest.strip_prefix(b"\"").or(rest.strip_prefix(b"'")).unwrap_or(rest);
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or(rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
                 let len = rest
                     .iter()
                     .position(|b| !(b.is_ascii_alphanumeric() || b"-_:.".contains(b)))
@@ -99,15 +102,26 @@ mod tests {
 
     #[test]
     fn gbk_page_with_meta_declaration() {
-        let mut page = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">".to_vec();
-        page.extend(gbk("<title>新闻</title></head><body>正文内容</body></html>"));
+        let mut page =
+            b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">"
+                .to_vec();
+        page.extend(gbk(
+            "<title>新闻</title></head><body>正文内容</body></html>",
+        ));
         let text = decode(&page, Some("text/html"));
-        assert!(text.contains("<title>新闻</title>") && text.contains("正文内容"), "{text}");
+        assert!(
+            text.contains("<title>新闻</title>") && text.contains("正文内容"),
+            "{text}"
+        );
     }
 
     #[test]
     fn late_meta_past_1024_bytes() {
-        let mut page = format!("<html><head><style>{}</style><meta charset='gbk'>", " ".repeat(3000)).into_bytes();
+        let mut page = format!(
+            "<html><head><style>{}</style><meta charset='gbk'>",
+            " ".repeat(3000)
+        )
+        .into_bytes();
         page.extend(gbk("<p>中华人民共和国</p>"));
         assert!(decode(&page, None).contains("中华人民共和国"));
     }

@@ -20,7 +20,11 @@ pub struct Policy {
 impl Policy {
     pub fn host_allowed(&self, host: &str) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        self.allow_private_networks || self.allow_hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+        self.allow_private_networks
+            || self
+                .allow_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(host))
     }
 
     /// Checks a URL's host when it is an IP literal (names are checked at resolution).
@@ -33,7 +37,9 @@ impl Policy {
         if is_public(ip) || self.host_allowed(&ip.to_string()) {
             Ok(())
         } else {
-            Err(format!("refusing non-public address {ip} (set fetch.allow_private_networks or fetch.allow_hosts to allow it)"))
+            Err(format!(
+                "refusing non-public address {ip} (set fetch.allow_private_networks or fetch.allow_hosts to allow it)"
+            ))
         }
     }
 }
@@ -88,14 +94,20 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let host = name.as_str().to_string();
             let lookup = host.clone();
-            let addrs: Vec<SocketAddr> =
-                tokio::task::spawn_blocking(move || (lookup.as_str(), 0).to_socket_addrs().map(|a| a.collect()))
-                    .await
-                    .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??;
+            let addrs: Vec<SocketAddr> = tokio::task::spawn_blocking(move || {
+                (lookup.as_str(), 0).to_socket_addrs().map(|a| a.collect())
+            })
+            .await
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??;
             let allowed = policy.host_allowed(&host);
-            let ok: Vec<SocketAddr> = addrs.into_iter().filter(|a| allowed || is_public(a.ip())).collect();
+            let ok: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| allowed || is_public(a.ip()))
+                .collect();
             if ok.is_empty() {
-                return Err(format!("{host} resolves only to non-public addresses (refused)").into());
+                return Err(
+                    format!("{host} resolves only to non-public addresses (refused)").into(),
+                );
             }
             Ok(Box::new(ok.into_iter()) as Addrs)
         })
@@ -108,7 +120,23 @@ mod tests {
 
     #[test]
     fn classifies_addresses() {
-        for bad in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1", "64:ff9b::7f00:1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"] {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "64:ff9b::7f00:1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(!is_public(bad.parse().unwrap()), "{bad} must be refused");
         }
         for good in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
@@ -119,11 +147,24 @@ mod tests {
     #[test]
     fn ip_literals_in_any_form_are_checked() {
         let p = Policy::default();
-        for u in ["http://127.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://2130706433/", "http://0x7f.1/", "http://017700000001/"] {
+        for u in [
+            "http://127.0.0.1/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://017700000001/",
+        ] {
             let url = url::Url::parse(u).unwrap();
             assert!(p.check_url(&url).is_err(), "{u} must be refused");
         }
-        let allowed = Policy { allow_private_networks: false, allow_hosts: vec!["127.0.0.1".into()] };
-        assert!(allowed.check_url(&url::Url::parse("http://127.0.0.1:8080/").unwrap()).is_ok());
+        let allowed = Policy {
+            allow_private_networks: false,
+            allow_hosts: vec!["127.0.0.1".into()],
+        };
+        assert!(
+            allowed
+                .check_url(&url::Url::parse("http://127.0.0.1:8080/").unwrap())
+                .is_ok()
+        );
     }
 }

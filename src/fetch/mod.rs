@@ -17,7 +17,8 @@ use url::Url;
 use crate::config::FetchSettings;
 
 /// The user agent when the config names none.
-pub const DEFAULT_USER_AGENT: &str = concat!("agg/", env!("CARGO_PKG_VERSION"), " (news aggregator)");
+pub const DEFAULT_USER_AGENT: &str =
+    concat!("agg/", env!("CARGO_PKG_VERSION"), " (news aggregator)");
 
 /// At most this many redirects are followed.
 pub const MAX_REDIRECTS: usize = 10;
@@ -125,7 +126,9 @@ impl Fetcher {
             .timeout(Duration::from_secs(settings.timeout_secs.max(1)))
             .redirect(redirect)
             .no_proxy()
-            .dns_resolver(guard::GuardedResolver { policy: policy.clone() })
+            .dns_resolver(guard::GuardedResolver {
+                policy: policy.clone(),
+            })
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
@@ -156,10 +159,12 @@ impl Fetcher {
                 });
             }
         }
-        self.policy.check_url(url).map_err(|message| FetchError::Refused {
-            url: url.to_string(),
-            message,
-        })?;
+        self.policy
+            .check_url(url)
+            .map_err(|message| FetchError::Refused {
+                url: url.to_string(),
+                message,
+            })?;
         let _permit = self.global.acquire().await.expect("semaphore never closed");
         self.wait_for_host(url).await;
         let mut req = self.client.get(url.clone());
@@ -184,7 +189,10 @@ impl Fetcher {
                 status,
             });
         }
-        if resp.content_length().is_some_and(|n| n as usize > self.max_body) {
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > self.max_body)
+        {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),
                 limit: self.max_body,
@@ -192,7 +200,11 @@ impl Fetcher {
         }
         let final_url = resp.url().clone();
         let h = resp.headers();
-        let get = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+        let get = |name| {
+            h.get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
         let content_type = get(header::CONTENT_TYPE);
         let validators = Validators {
             etag: get(header::ETAG),
@@ -282,7 +294,9 @@ impl Fetcher {
 
 fn classify(url: &Url, e: reqwest::Error) -> FetchError {
     if e.is_timeout() {
-        return FetchError::Timeout { url: url.to_string() };
+        return FetchError::Timeout {
+            url: url.to_string(),
+        };
     }
     // The chain carries the useful part ("connection refused", "refused: non-public").
     let mut message = e.to_string();

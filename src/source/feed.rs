@@ -183,20 +183,6 @@ fn plain(text: &Text) -> String {
 /// Text nodes in order, a space before each block-level element so paragraphs do not run
 /// together, script and style skipped.
 fn html_to_text(html: &str) -> String {
-    const BLOCKS: [&str; 12] = [
-        "p",
-        "div",
-        "br",
-        "li",
-        "tr",
-        "td",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "blockquote",
-        "section",
-    ];
     let fragment = Html::parse_fragment(html);
     let mut out = String::new();
     for node in fragment.root_element().descendants() {
@@ -210,11 +196,28 @@ fn html_to_text(html: &str) -> String {
                     out.push_str(t);
                 }
             }
-            Node::Element(e) if BLOCKS.contains(&e.name()) => out.push(' '),
+            Node::Element(e) if is_block(e.name()) => out.push(' '),
             _ => {}
         }
     }
     out
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "tr"
+            | "td"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "blockquote"
+            | "section"
+    )
 }
 
 /// The first `media:thumbnail url` inside each top-level `<item>`/`<entry>`, by position.
@@ -226,9 +229,9 @@ fn xml_media_thumbnails(bytes: &[u8]) -> Vec<Option<String>> {
     let mut found = Vec::new();
     let mut depth_in_item = 0usize;
     loop {
-        let (start, empty) = match reader.read_event() {
-            Ok(Event::Start(e)) => (Some(e), false),
-            Ok(Event::Empty(e)) => (Some(e), true),
+        let (e, empty) = match reader.read_event() {
+            Ok(Event::Start(e)) => (e, false),
+            Ok(Event::Empty(e)) => (e, true),
             Ok(Event::End(_)) => {
                 depth_in_item = depth_in_item.saturating_sub(1);
                 continue;
@@ -236,7 +239,6 @@ fn xml_media_thumbnails(bytes: &[u8]) -> Vec<Option<String>> {
             Ok(Event::Eof) | Err(_) => break,
             Ok(_) => continue,
         };
-        let Some(e) = start else { continue };
         let name = e.local_name();
         if depth_in_item == 0 && matches!(name.as_ref(), "item" | "entry") {
             found.push(None);

@@ -59,7 +59,8 @@ fn link_element<'a>(matched: ElementRef<'a>, anchor: &Selector) -> Option<Elemen
 }
 
 /// An absolute http(s) URL without its fragment (`#comments` is the same article);
-/// `javascript:`, `mailto:` and the like are not articles.
+/// `javascript:`, `mailto:` and the like are not articles. A `file://` list page (an offline
+/// dump or demo) may link `file://` articles, as the other source kinds allow.
 fn resolve(base: &Url, href: &str) -> Option<String> {
     let href = href.trim();
     // `#top` is an in-page anchor: it would "resolve" to the list page itself.
@@ -67,7 +68,7 @@ fn resolve(base: &Url, href: &str) -> Option<String> {
         return None;
     }
     let mut url = base.join(href).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
+    if !(matches!(url.scheme(), "http" | "https") || url.scheme() == base.scheme()) {
         return None;
     }
     url.set_fragment(None);

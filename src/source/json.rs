@@ -93,7 +93,8 @@ fn resolve(base: &Url, href: &str) -> Option<String> {
         return None;
     }
     let url = base.join(href).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.into())
+    // A `file://` list (an offline dump or demo) may link `file://` articles.
+    (matches!(url.scheme(), "http" | "https") || url.scheme() == base.scheme()).then(|| url.into())
 }
 
 /// Unix seconds, or milliseconds when too large to be seconds (a number past 1e12 would be the

@@ -56,11 +56,16 @@ impl Server {
         let base = format!("http://{}", std_listener.local_addr().unwrap());
         let (r, h) = (routes.clone(), hits.clone());
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let listener = TcpListener::from_std(std_listener).unwrap();
                 loop {
-                    let Ok((mut sock, _)) = listener.accept().await else { continue };
+                    let Ok((mut sock, _)) = listener.accept().await else {
+                        continue;
+                    };
                     let (r, h) = (r.clone(), h.clone());
                     tokio::spawn(async move {
                         let mut buf = Vec::new();
@@ -74,8 +79,17 @@ impl Server {
                         let head = String::from_utf8_lossy(&buf).to_string();
                         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                         h.lock().unwrap().push(path.clone());
-                        let route = r.lock().unwrap().get(&path).cloned().unwrap_or_else(|| Route::status(404));
-                        let mut resp = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", route.status, route.body.len());
+                        let route = r
+                            .lock()
+                            .unwrap()
+                            .get(&path)
+                            .cloned()
+                            .unwrap_or_else(|| Route::status(404));
+                        let mut resp = format!(
+                            "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                            route.status,
+                            route.body.len()
+                        );
                         for (k, v) in &route.headers {
                             resp.push_str(&format!("{k}: {v}\r\n"));
                         }
@@ -88,7 +102,12 @@ impl Server {
                 }
             });
         });
-        Server { base, routes, hits, _thread: thread }
+        Server {
+            base,
+            routes,
+            hits,
+            _thread: thread,
+        }
     }
 
     pub fn set(&self, path: &str, route: Route) {
@@ -96,7 +115,12 @@ impl Server {
     }
 
     pub fn hits(&self, path: &str) -> usize {
-        self.hits.lock().unwrap().iter().filter(|p| *p == path).count()
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
     }
 }
 
@@ -149,7 +173,10 @@ pub fn agg(dir: &Path, config: &str, args: &[&str]) -> Output {
     let path = dir.join("agg.yaml");
     std::fs::write(&path, config).unwrap();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agg"));
-    cmd.args(args).arg("--config").arg(&path).env("RUST_LOG", "agg=debug");
+    cmd.args(args)
+        .arg("--config")
+        .arg(&path)
+        .env("RUST_LOG", "agg=debug");
     cmd.output().unwrap()
 }
 
