@@ -227,7 +227,7 @@ impl Config {
                     file: file.clone(),
                     line,
                     key: raw::key_of_serde_error(&e.to_string()),
-                    message: e.to_string(),
+                    message: raw::message_of_serde_error(&e.to_string()),
                 }],
             }
         })?;

@@ -122,6 +122,10 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
             report.publish_error = Some(e);
         }
     }
+    if let Some(websub) = &ctx.config.websub {
+        let c = &ctx.config;
+        publish::websub::announce(&websub.hub, &c.site.base_url, &report.feeds.written, &c.fetch.user_agent).await;
+    }
     report
 }
 
@@ -142,10 +146,15 @@ pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
             base_url: c.site.base_url.clone(),
             language: Some(c.site.language.clone()),
             description: c.site.description.clone(),
+            icon: c.site.icon.clone(),
+            logo: c.site.logo.clone(),
+            hub: c.websub.as_ref().map(|w| w.hub.clone()),
         };
         let opts = FeedOptions {
             items: c.feeds.items,
             formats: c.feeds.formats.clone(),
+            max_bytes: c.feeds.max_bytes,
+            update_interval: publish::cadence::update_interval(c.sources.iter().map(|s| &s.schedule)),
         };
         publish::publish(&items, &site, &opts, &c.paths.feeds).map_err(|e| e.to_string())
     })

@@ -3,3 +3,5 @@
 mod common;
 
 mod acceptance;
+mod failures;
+mod sources;

@@ -216,3 +216,16 @@ pub fn key_of_serde_error(msg: &str) -> String {
         (true, true) => "(document)".into(),
     }
 }
+
+/// The serde message without the key path in front and the location behind (both are printed
+/// separately).
+pub fn message_of_serde_error(msg: &str) -> String {
+    let msg = match msg.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => rest,
+        _ => msg,
+    };
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}

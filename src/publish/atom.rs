@@ -2,7 +2,8 @@
 //!
 //! The feed id is its absolute self URL (stable as long as the site stays where it is); entry
 //! ids are `urn:agg:{id}` like the RSS guids. The site is the feed-level author, because
-//! RFC 4287 requires an author for every entry and many articles have none.
+//! RFC 4287 requires an author for every entry and many articles have none. `xml:lang` carries
+//! the site's language; `icon`/`logo` the site's images; a `rel=hub` link the WebSub hub.
 use super::text;
 use super::{Feed, Format, Site};
 use crate::model::FeedItem;
@@ -21,10 +22,9 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, atom_syndication:
             uri: None,
             version: None,
         }),
-        links: vec![
-            link(&self_url, "self", Format::Atom.mime()),
-            link(site.base.as_str(), "alternate", "text/html"),
-        ],
+        links: feed_links(&self_url, site),
+        icon: site.icon.clone(),
+        logo: site.logo.clone(),
         subtitle: Some(Text::plain(feed.description.clone())),
         entries: feed.items.iter().map(|i| entry(i)).collect(),
         lang: site.language.clone(),
@@ -37,6 +37,22 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, atom_syndication:
     let mut out = doc.write_with_config(Vec::new(), config)?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// `self`, the site as `alternate`, and the WebSub hub when there is one.
+fn feed_links(self_url: &str, site: &Site) -> Vec<Link> {
+    let mut links = vec![
+        link(self_url, "self", Format::Atom.mime()),
+        link(site.base.as_str(), "alternate", "text/html"),
+    ];
+    if let Some(hub) = &site.hub {
+        links.push(Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Default::default()
+        });
+    }
+    links
 }
 
 fn entry(item: &FeedItem) -> Entry {

@@ -21,6 +21,15 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, serde_json::Error
     if let Some(lang) = &site.language {
         doc["language"] = json!(lang);
     }
+    if let Some(logo) = &site.logo {
+        doc["icon"] = json!(logo);
+    }
+    if let Some(icon) = &site.icon {
+        doc["favicon"] = json!(icon);
+    }
+    if let Some(hub) = &site.hub {
+        doc["hubs"] = json!([{ "type": "WebSub", "url": hub }]);
+    }
     let mut out = serde_json::to_vec_pretty(&doc)?;
     out.push(b'\n');
     Ok(out)

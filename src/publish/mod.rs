@@ -8,18 +8,24 @@
 //!
 //! Layout under the feeds folder: `rss.xml`, `atom.xml`, `feed.json` for everything;
 //! `categories/{slug}/…` and `tags/{slug}/…` the same; `index.html`, `opml.xml`.
+//!
+//! After a run, [`websub`] tells the hub (when one is configured) which feeds changed.
 use crate::fsutil;
 use crate::model::FeedItem;
 use chrono::{DateTime, FixedOffset};
 use std::path::Path;
+use std::time::Duration;
 
 mod atom;
+pub mod cadence;
+mod fit;
 mod index;
 mod jsonfeed;
 mod opml;
 mod rss;
 mod select;
 mod text;
+pub mod websub;
 
 #[cfg(test)]
 mod tests;
@@ -32,6 +38,12 @@ pub struct SiteInfo {
     pub base_url: url::Url,
     pub language: Option<String>,
     pub description: Option<String>,
+    /// Small square image (Atom `icon`, JSON Feed `favicon`).
+    pub icon: Option<url::Url>,
+    /// Larger image (RSS `image`, Atom `logo`, JSON Feed `icon`); the icon stands in for it.
+    pub logo: Option<url::Url>,
+    /// The WebSub hub every feed names with `rel=hub`.
+    pub hub: Option<url::Url>,
 }
 
 /// Options from the config's `feeds:` section.
@@ -41,6 +53,10 @@ pub struct FeedOptions {
     pub items: usize,
     /// Which formats: "rss", "atom", "json".
     pub formats: Vec<String>,
+    /// Byte budget per feed file: the oldest items are dropped until it fits (0: none).
+    pub max_bytes: usize,
+    /// How often the feeds may change ([`cadence::update_interval`]): RSS `ttl` and `sy:`.
+    pub update_interval: Option<Duration>,
 }
 
 /// What a publish run did.
@@ -152,10 +168,14 @@ struct Site {
     base: url::Url,
     language: Option<String>,
     description: Option<String>,
+    icon: Option<String>,
+    logo: Option<String>,
+    hub: Option<String>,
+    update_interval: Option<Duration>,
 }
 
 impl Site {
-    fn new(info: &SiteInfo) -> Site {
+    fn new(info: &SiteInfo, update_interval: Option<Duration>) -> Site {
         let mut base = info.base_url.clone();
         if !base.path().ends_with('/') {
             // Without it, `join` would replace the last segment instead of appending.
@@ -180,6 +200,10 @@ impl Site {
                 .as_deref()
                 .map(text::one_line)
                 .filter(|d| !d.is_empty()),
+            icon: info.icon.as_ref().map(url::Url::to_string),
+            logo: info.logo.as_ref().or(info.icon.as_ref()).map(url::Url::to_string),
+            hub: info.hub.as_ref().map(url::Url::to_string),
+            update_interval,
         }
     }
 
@@ -199,24 +223,21 @@ pub fn publish(
     opts: &FeedOptions,
     feeds_dir: &Path,
 ) -> Result<PublishReport, PublishError> {
-    let site = Site::new(site);
+    let site = Site::new(site, opts.update_interval);
     let formats = Format::parse_all(&opts.formats);
     let feeds = select::feeds(items, &site, opts.items);
     let mut report = PublishReport::default();
     for feed in &feeds {
         for &format in &formats {
             let path = feed.path(format);
-            let bytes = match format {
-                Format::Rss => rss::render(feed, &site).map_err(std::io::Error::other),
-                Format::Atom => atom::render(feed, &site).map_err(std::io::Error::other),
-                Format::Json => jsonfeed::render(feed, &site).map_err(std::io::Error::other),
-            }
             // Rendering into memory only fails on a writer bug; it is reported as this file's
             // failure rather than a panic.
-            .map_err(|source| PublishError::Write {
-                path: feeds_dir.join(&path).display().to_string(),
-                source,
-            })?;
+            let bytes = fit::render_within(feed, &site, format, opts.max_bytes).map_err(
+                |source| PublishError::Write {
+                    path: feeds_dir.join(&path).display().to_string(),
+                    source,
+                },
+            )?;
             write(feeds_dir, &path, &bytes, &mut report)?;
         }
     }

@@ -1,12 +1,14 @@
 //! RSS 2.0 rendering with the `rss` crate, plus the extensions readers look for:
-//! `atom:link rel=self`, `content:encoded` (full HTML), `dc:creator`, and Media RSS for
-//! thumbnails (`media:thumbnail`, `media:content`) beside the plain `<enclosure>`.
+//! `atom:link rel=self` (and `rel=hub` for WebSub), `content:encoded` (full HTML),
+//! `dc:creator`, Media RSS for thumbnails (`media:thumbnail`, `media:content`) beside the plain
+//! `<enclosure>`, and the polling hints `<ttl>` and `sy:updatePeriod`/`sy:updateFrequency`.
 //!
 //! `guid` is `urn:agg:{id}` with `isPermaLink="false"`: see [`super::text::entry_id`].
 use super::text;
-use super::{Feed, Format, Site};
+use super::{Feed, Format, Site, cadence};
 use crate::model::FeedItem;
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::syndication::{self, SyndicationExtension};
 use rss::extension::{Extension, ExtensionMap};
 use std::collections::BTreeMap;
 
@@ -15,18 +17,30 @@ const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
 
 /// Renders one feed as an RSS 2.0 document.
 pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
-    let namespaces = BTreeMap::from([
+    let mut namespaces = BTreeMap::from([
         ("atom".to_string(), ATOM_NS.to_string()),
         ("media".to_string(), MEDIA_NS.to_string()),
     ]);
-    let self_link = element(
+    let mut links = vec![element(
         "atom:link",
         &[
             ("href", &feed.url(site, Format::Rss)),
             ("rel", "self"),
             ("type", Format::Rss.mime()),
         ],
-    );
+    )];
+    if let Some(hub) = &site.hub {
+        links.push(element("atom:link", &[("href", hub), ("rel", "hub")]));
+    }
+    let syndication_ext = site.update_interval.map(|interval| {
+        namespaces.insert("sy".into(), syndication::NAMESPACE.into());
+        let (period, frequency) = cadence::syndication(interval);
+        SyndicationExtension {
+            period,
+            frequency,
+            base: "1970-01-01T00:00:00+00:00".into(),
+        }
+    });
     let channel = rss::Channel {
         title: feed.title.clone(),
         link: site.base.to_string(),
@@ -35,9 +49,19 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
         last_build_date: Some(feed.updated().to_rfc2822()),
         generator: Some("agg".into()),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
+        ttl: site
+            .update_interval
+            .map(|i| cadence::ttl_minutes(i).to_string()),
+        image: site.logo.as_ref().map(|url| rss::Image {
+            url: url.clone(),
+            title: feed.title.clone(),
+            link: site.base.to_string(),
+            ..Default::default()
+        }),
         items: feed.items.iter().map(|i| item(i)).collect(),
         namespaces,
-        extensions: extension_map("atom", "link", vec![self_link]),
+        extensions: extension_map("atom", "link", links),
+        syndication_ext,
         ..Default::default()
     };
     let mut out = channel.pretty_write_to(Vec::new(), b' ', 2)?;

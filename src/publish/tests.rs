@@ -88,6 +88,9 @@ fn site() -> SiteInfo {
         base_url: url::Url::parse(BASE).unwrap(),
         language: Some("zh-CN".into()),
         description: Some("Test feeds".into()),
+        icon: None,
+        logo: None,
+        hub: None,
     }
 }
 
@@ -95,6 +98,8 @@ fn opts(items: usize) -> FeedOptions {
     FeedOptions {
         items,
         formats: vec!["rss".into(), "atom".into(), "json".into()],
+        max_bytes: 0,
+        update_interval: None,
     }
 }
 
@@ -394,6 +399,7 @@ fn only_configured_formats_are_written() {
     let opts = FeedOptions {
         items: 10,
         formats: vec!["atom".into()],
+        ..opts(10)
     };
     let report = publish(&sample_items(), &site(), &opts, dir.path()).unwrap();
     assert!(
