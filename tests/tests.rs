@@ -3,5 +3,6 @@
 mod common;
 
 mod acceptance;
+mod daemon;
 mod failures;
 mod sources;
