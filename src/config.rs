@@ -91,6 +91,7 @@ pub struct FetchSettings {
     pub max_body_bytes: usize,
     pub concurrency: usize,
     pub per_host_interval_ms: u64,
+    pub per_host_concurrency: usize,
     pub respect_robots_txt: bool,
     pub allow_private_networks: bool,
     pub allow_hosts: Vec<String>,
@@ -335,16 +336,25 @@ impl Compiler<'_> {
         let websub = raw.websub.and_then(|w| match Url::parse(&w.hub) {
             Ok(hub) if matches!(hub.scheme(), "http" | "https") => Some(WebsubSettings { hub }),
             _ => {
-                self.issue(&[Key("websub"), Key("hub")], format!("not an absolute http(s) URL: {:?}", w.hub));
+                self.issue(
+                    &[Key("websub"), Key("hub")],
+                    format!("not an absolute http(s) URL: {:?}", w.hub),
+                );
                 None
             }
         });
         if let Some(s) = &raw.server {
             if s.max_connections == 0 {
-                self.issue(&[Key("server"), Key("max_connections")], "must be at least 1");
+                self.issue(
+                    &[Key("server"), Key("max_connections")],
+                    "must be at least 1",
+                );
             }
             if s.header_timeout_secs == 0 || s.write_timeout_secs == 0 {
-                self.issue(&[Key("server"), Key("header_timeout_secs")], "timeouts must be at least 1 second");
+                self.issue(
+                    &[Key("server"), Key("header_timeout_secs")],
+                    "timeouts must be at least 1 second",
+                );
             }
         }
         let front_matter = raw
@@ -375,6 +385,7 @@ impl Compiler<'_> {
                 max_body_bytes: fetch.max_body_bytes,
                 concurrency: fetch.concurrency.max(1),
                 per_host_interval_ms: fetch.per_host_interval_ms,
+                per_host_concurrency: fetch.per_host_concurrency.max(1),
                 respect_robots_txt: fetch.respect_robots_txt,
                 allow_private_networks: fetch.allow_private_networks,
                 allow_hosts: fetch.allow_hosts,
@@ -570,7 +581,10 @@ impl Compiler<'_> {
         match base.join(raw) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
             _ => {
-                self.issue(&[locate::Seg::Key("site"), locate::Seg::Key(key)], format!("not an http(s) URL: {raw:?}"));
+                self.issue(
+                    &[locate::Seg::Key("site"), locate::Seg::Key(key)],
+                    format!("not an http(s) URL: {raw:?}"),
+                );
                 None
             }
         }

@@ -22,7 +22,10 @@ pub async fn run(ctx: Context, cancel: CancellationToken) {
             .config
             .sources
             .iter()
-            .filter_map(|s| s.schedule.after(&now).next().map(|t| (t, s.name.clone())))
+            .filter_map(|s| {
+                let state = ctx.store.source_state(&s.name).unwrap_or_default();
+                next_run(s, &state, now).map(|t| (t, s.name.clone()))
+            })
             .collect();
         let Some(at) = next.iter().map(|(t, _)| *t).min() else {
             tracing::warn!("no source has a future run; daemon idle until stopped");
@@ -66,6 +69,31 @@ pub async fn run(ctx: Context, cancel: CancellationToken) {
     }
 }
 
+/// A failing source waits at least this long, doubled per consecutive failure, capped.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(6 * 3600);
+
+/// The source's next run after `now`: its next cron time, pushed back while it is failing
+/// (exponential backoff from its last run).
+pub fn next_run<Tz: chrono::TimeZone>(
+    source: &crate::config::Source,
+    state: &crate::store::SourceState,
+    now: chrono::DateTime<Tz>,
+) -> Option<chrono::DateTime<Tz>> {
+    let mut earliest = now.clone();
+    if state.failures > 0
+        && let Some(last) = state.last_run
+    {
+        let factor = 1u32 << state.failures.saturating_sub(1).min(16);
+        let wait = BACKOFF_BASE.saturating_mul(factor).min(BACKOFF_MAX);
+        let resume = (last + chrono::Duration::from_std(wait).ok()?).with_timezone(&now.timezone());
+        if resume > earliest {
+            earliest = resume;
+        }
+    }
+    source.schedule.after(&earliest).next()
+}
+
 /// A token cancelled by SIGINT or SIGTERM.
 pub fn shutdown_signal() -> CancellationToken {
     let token = CancellationToken::new();
@@ -88,4 +116,35 @@ pub fn shutdown_signal() -> CancellationToken {
         t.cancel();
     });
     token
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SourceState;
+    use chrono::TimeZone;
+
+    fn source(schedule: &str) -> crate::config::Source {
+        let yaml = format!(
+            "site: {{title: t, base_url: \"https://x/\"}}\nsources:\n  - {{name: s, kind: urls, urls: [\"https://x/a\"], schedule: \"{schedule}\"}}\n"
+        );
+        crate::Config::parse(&yaml, std::path::Path::new("t.yaml")).unwrap().sources.remove(0)
+    }
+
+    #[test]
+    fn failing_sources_back_off_exponentially() {
+        let s = source("* * * * *");
+        let now = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 30).unwrap();
+        let ok = SourceState::default();
+        assert_eq!(next_run(&s, &ok, now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).unwrap());
+        let failing = |n| SourceState {
+            failures: n,
+            last_run: Some(now),
+            ..Default::default()
+        };
+        // 1 failure: 1 min; 3 failures: 4 min; 20 failures: capped at 6 h.
+        assert_eq!(next_run(&s, &failing(1), now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 2, 0).unwrap());
+        assert_eq!(next_run(&s, &failing(3), now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 5, 0).unwrap());
+        assert_eq!(next_run(&s, &failing(20), now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 18, 1, 0).unwrap());
+    }
 }

@@ -17,6 +17,7 @@ pub mod model;
 pub mod pipeline;
 pub mod publish;
 pub mod sanitize;
+pub mod serve;
 pub mod slug;
 pub mod source;
 pub mod store;

@@ -44,6 +44,15 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Serve the feeds folder over HTTP until SIGINT/SIGTERM.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (default: server.listen, else 127.0.0.1:8080); port 0 picks a
+        /// free port. The bound address is printed.
+        #[arg(long)]
+        listen: Option<String>,
+    },
     /// Extract articles from files or URLs and print them (md or one JSON object per line).
     Extract {
         /// Files or http(s) URLs.
@@ -115,8 +124,9 @@ fn init_logging(verbose: u8, quiet: bool) {
         (_, 1) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("agg={default},warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("warn,html5ever=off,agg={default}"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -167,9 +177,33 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             };
             let ctx = Context::open(c).context("cannot start")?;
             let cancel = agg::daemon::shutdown_signal();
+            let server = match ctx.config.server {
+                Some(_) => {
+                    let opts = agg::serve::ServeOptions::from_config(&ctx.config);
+                    Some(start_server(opts, &cancel).await?)
+                }
+                None => None,
+            };
             tracing::info!(sources = ctx.config.sources.len(), "daemon started");
-            agg::daemon::run(ctx, cancel).await;
+            agg::daemon::run(ctx, cancel.clone()).await;
+            cancel.cancel();
+            if let Some(server) = server {
+                let _ = server.await;
+            }
             tracing::info!("daemon stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { config, listen } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let mut opts = agg::serve::ServeOptions::from_config(&c);
+            if let Some(listen) = listen {
+                opts.listen = listen;
+            }
+            let cancel = agg::daemon::shutdown_signal();
+            let _ = start_server(opts, &cancel).await?.await;
             Ok(ExitCode::SUCCESS)
         }
         Command::BuildFeeds { config } => {
@@ -240,6 +274,22 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
     }
 }
 
+/// Binds, prints the bound address (tests and scripts read it), and serves in a task until
+/// `cancel` fires.
+async fn start_server(
+    opts: agg::serve::ServeOptions,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>> {
+    let listener = agg::serve::bind(&opts.listen).await?;
+    let addr = listener
+        .local_addr()
+        .context("listening socket has no address")?;
+    println!("serving {} on http://{addr}/", opts.root.display());
+    std::io::stdout().flush()?;
+    let server = agg::serve::serve(listener, opts, cancel.clone());
+    Ok(tokio::spawn(server))
+}
+
 fn print_report(report: &agg::RunReport) {
     let mut out = std::io::stdout().lock();
     for s in &report.sources {
@@ -282,10 +332,7 @@ fn print_status(ctx: &Context) -> Result<ExitCode> {
             d.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_else(|| "never".into())
         };
-        let next = s
-            .schedule
-            .after(&now)
-            .next()
+        let next = agg::daemon::next_run(s, &st, now)
             .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
         println!(
             "{}\t{}\tlast run {}\t{}\tnext {}",

@@ -124,7 +124,13 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
     }
     if let Some(websub) = &ctx.config.websub {
         let c = &ctx.config;
-        publish::websub::announce(&websub.hub, &c.site.base_url, &report.feeds.written, &c.fetch.user_agent).await;
+        publish::websub::announce(
+            &websub.hub,
+            &c.site.base_url,
+            &report.feeds.written,
+            &c.fetch.user_agent,
+        )
+        .await;
     }
     report
 }
@@ -154,7 +160,9 @@ pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
             items: c.feeds.items,
             formats: c.feeds.formats.clone(),
             max_bytes: c.feeds.max_bytes,
-            update_interval: publish::cadence::update_interval(c.sources.iter().map(|s| &s.schedule)),
+            update_interval: publish::cadence::update_interval(
+                c.sources.iter().map(|s| &s.schedule),
+            ),
         };
         publish::publish(&items, &site, &opts, &c.paths.feeds).map_err(|e| e.to_string())
     })

@@ -5,4 +5,5 @@ mod common;
 mod acceptance;
 mod daemon;
 mod failures;
+mod serve;
 mod sources;

@@ -120,6 +120,7 @@ async fn load(input: &str, opts: &BatchOptions) -> Result<(Vec<u8>, Option<Strin
             max_body_bytes: 10_000_000,
             concurrency: 1,
             per_host_interval_ms: 0,
+            per_host_concurrency: 1,
             respect_robots_txt: false,
             allow_private_networks: opts.allow_private_networks,
             allow_hosts: Vec::new(),

@@ -4,14 +4,15 @@
 
 pub mod charset;
 pub mod guard;
+pub mod host;
+pub mod robots;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::FetchSettings;
@@ -74,6 +75,10 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{url}: disallowed by robots.txt")]
+    Robots { url: String },
+    #[error("{url}: host asked to wait {secs} s more (Retry-After)")]
+    Postponed { url: String, secs: u64 },
     #[error("cannot build HTTP client: {0}")]
     Client(String),
 }
@@ -84,9 +89,9 @@ pub struct Fetcher {
     policy: Arc<guard::Policy>,
     max_body: usize,
     global: Semaphore,
-    interval: Duration,
-    /// Per host: the earliest instant the next request may start.
-    next_slot: Mutex<HashMap<String, Instant>>,
+    hosts: host::Hosts,
+    robots: Option<robots::RobotsCache>,
+    user_agent: String,
 }
 
 impl Fetcher {
@@ -136,8 +141,12 @@ impl Fetcher {
             policy,
             max_body: settings.max_body_bytes,
             global: Semaphore::new(settings.concurrency.max(1)),
-            interval: Duration::from_millis(settings.per_host_interval_ms),
-            next_slot: Mutex::new(HashMap::new()),
+            hosts: host::Hosts::new(
+                Duration::from_millis(settings.per_host_interval_ms),
+                settings.per_host_concurrency,
+            ),
+            robots: settings.respect_robots_txt.then(robots::RobotsCache::default),
+            user_agent: settings.user_agent.clone(),
         })
     }
 
@@ -165,8 +174,18 @@ impl Fetcher {
                 url: url.to_string(),
                 message,
             })?;
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        if let Some(until) = self.hosts.blocked_until(&host).await {
+            return Err(FetchError::Postponed {
+                url: url.to_string(),
+                secs: until.saturating_duration_since(Instant::now()).as_secs(),
+            });
+        }
+        if !self.robots_allow(url, &host).await {
+            return Err(FetchError::Robots { url: url.to_string() });
+        }
         let _permit = self.global.acquire().await.expect("semaphore never closed");
-        self.wait_for_host(url).await;
+        let _host_permit = self.hosts.acquire(&host).await;
         let mut req = self.client.get(url.clone());
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
@@ -183,46 +202,35 @@ impl Fetcher {
         if status == 304 {
             return Ok(Fetched::NotModified);
         }
+        if status == 429 || status == 503 {
+            let delay = resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(host::parse_retry_after)
+                .unwrap_or(host::DEFAULT_RETRY_AFTER);
+            let until = self.hosts.block(&host, delay).await;
+            tracing::warn!(url = %url, status, retry_after_s = delay.as_secs(), "host asked us to wait");
+            return Err(FetchError::Postponed {
+                url: url.to_string(),
+                secs: until.saturating_duration_since(Instant::now()).as_secs(),
+            });
+        }
         if !resp.status().is_success() {
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status,
             });
         }
-        if resp
-            .content_length()
-            .is_some_and(|n| n as usize > self.max_body)
-        {
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit: self.max_body,
-            });
-        }
         let final_url = resp.url().clone();
         let h = resp.headers();
-        let get = |name| {
-            h.get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
+        let get = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
         let content_type = get(header::CONTENT_TYPE);
         let validators = Validators {
             etag: get(header::ETAG),
             last_modified: get(header::LAST_MODIFIED),
         };
-        // The cap applies to decoded bytes: reqwest decompresses gzip/brotli in the stream.
-        let mut body = Vec::new();
-        let mut stream = resp.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| classify(url, e))?;
-            if body.len() + chunk.len() > self.max_body {
-                return Err(FetchError::TooLarge {
-                    url: url.to_string(),
-                    limit: self.max_body,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = self.read_body(resp, url).await?;
         Ok(Fetched::Page(Page {
             url: final_url,
             status,
@@ -275,20 +283,64 @@ impl Fetcher {
         })
     }
 
-    /// Politeness: requests to one host start at least `interval` apart.
-    async fn wait_for_host(&self, url: &Url) {
-        if self.interval.is_zero() {
-            return;
-        }
-        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let wait_until = {
-            let mut slots = self.next_slot.lock().await;
-            let now = Instant::now();
-            let slot = slots.get(&host).copied().unwrap_or(now).max(now);
-            slots.insert(host, slot + self.interval);
-            slot
+    /// Whether robots.txt lets agg fetch `url`. The rules are fetched once per origin, with
+    /// the same client (and so the same guard), politeness and timeouts.
+    async fn robots_allow(&self, url: &Url, host: &str) -> bool {
+        let Some(cache) = &self.robots else {
+            return true;
         };
-        tokio::time::sleep_until(wait_until.into()).await;
+        if url.path() == "/robots.txt" {
+            return true;
+        }
+        let origin = url.origin().ascii_serialization();
+        let rules = cache
+            .get_or_fetch(&origin, || async {
+                let robots_url = Url::parse(&format!("{origin}/robots.txt")).expect("origin URL");
+                let _permit = self.global.acquire().await.expect("semaphore never closed");
+                let _host_permit = self.hosts.acquire(host).await;
+                let rules = match self.client.get(robots_url.clone()).send().await {
+                    Ok(resp) => {
+                        let status = resp.status().as_u16();
+                        match self.read_body(resp, &robots_url).await {
+                            Ok(body) => robots::Rules::from_response(status, &body, &self.user_agent),
+                            // An oversized or broken robots.txt: as if unreachable.
+                            Err(_) => robots::Rules::DisallowAll,
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(url = %robots_url, error = %e, "robots.txt unreachable");
+                        robots::Rules::DisallowAll
+                    }
+                };
+                if let Some(delay) = rules.crawl_delay() {
+                    self.hosts.set_crawl_delay(host, Duration::from_secs_f32(delay.max(0.0))).await;
+                }
+                rules
+            })
+            .await;
+        rules.allowed(url)
+    }
+
+    /// Reads a body up to the decoded-size cap: reqwest decompresses gzip/brotli in the stream,
+    /// so a decompression bomb stops at the cap with bounded memory.
+    async fn read_body(&self, resp: reqwest::Response, url: &Url) -> Result<Vec<u8>, FetchError> {
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            limit: self.max_body,
+        };
+        if resp.content_length().is_some_and(|n| n as usize > self.max_body) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| classify(url, e))?;
+            if body.len() + chunk.len() > self.max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 

@@ -201,7 +201,11 @@ impl Site {
                 .map(text::one_line)
                 .filter(|d| !d.is_empty()),
             icon: info.icon.as_ref().map(url::Url::to_string),
-            logo: info.logo.as_ref().or(info.icon.as_ref()).map(url::Url::to_string),
+            logo: info
+                .logo
+                .as_ref()
+                .or(info.icon.as_ref())
+                .map(url::Url::to_string),
             hub: info.hub.as_ref().map(url::Url::to_string),
             update_interval,
         }
@@ -232,12 +236,13 @@ pub fn publish(
             let path = feed.path(format);
             // Rendering into memory only fails on a writer bug; it is reported as this file's
             // failure rather than a panic.
-            let bytes = fit::render_within(feed, &site, format, opts.max_bytes).map_err(
-                |source| PublishError::Write {
-                    path: feeds_dir.join(&path).display().to_string(),
-                    source,
-                },
-            )?;
+            let bytes =
+                fit::render_within(feed, &site, format, opts.max_bytes).map_err(|source| {
+                    PublishError::Write {
+                        path: feeds_dir.join(&path).display().to_string(),
+                        source,
+                    }
+                })?;
             write(feeds_dir, &path, &bytes, &mut report)?;
         }
     }

@@ -438,5 +438,18 @@ fn sample_feeds_for_feedcheck() {
     let out = std::env::var_os("AGG_FEEDCHECK_OUT")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/tmp/agg-feedcheck"));
-    publish(&sample_items(), &site(), &opts(50), &out).unwrap();
+    // Every optional element on, so the checkers see them all.
+    let site = SiteInfo {
+        icon: Some(url::Url::parse("https://news.example.org/favicon.png").unwrap()),
+        logo: Some(url::Url::parse("https://news.example.org/logo.png").unwrap()),
+        hub: Some(url::Url::parse("https://hub.example.org/").unwrap()),
+        ..site()
+    };
+    let opts = FeedOptions {
+        update_interval: Some(std::time::Duration::from_secs(900)),
+        ..opts(50)
+    };
+    publish(&sample_items(), &site, &opts, &out).unwrap();
 }
+
+mod quality;

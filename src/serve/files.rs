@@ -35,7 +35,11 @@ pub enum Refusal {
 /// A path ending in `/` names that folder's `index.html`.
 pub fn relative_path(raw: &str) -> Result<String, Refusal> {
     let lower = raw.to_ascii_lowercase();
-    if !raw.starts_with('/') || ["%2f", "%5c", "%00", "\\"].iter().any(|s| lower.contains(s)) {
+    if !raw.starts_with('/')
+        || ["%2f", "%5c", "%00", "\\"]
+            .iter()
+            .any(|s| lower.contains(s))
+    {
         return Err(Refusal::BadRequest);
     }
     let decoded = percent_encoding::percent_decode_str(raw)
@@ -67,7 +71,11 @@ pub fn content_type(rel: &str) -> &'static str {
         "feed.json" => return "application/feed+json",
         _ => {}
     }
-    match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+    match name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("html" | "htm") => "text/html; charset=utf-8",
         Some("xml") => "application/xml; charset=utf-8",
         Some("json") => "application/json",
