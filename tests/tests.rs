@@ -5,5 +5,6 @@ mod common;
 mod acceptance;
 mod daemon;
 mod failures;
+mod hostile;
 mod serve;
 mod sources;

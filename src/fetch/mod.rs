@@ -102,7 +102,7 @@ impl Fetcher {
         });
         let redirect_policy = policy.clone();
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
+            if attempt.previous().len() > MAX_REDIRECTS {
                 return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
             }
             if attempt.previous().contains(attempt.url()) {
@@ -216,6 +216,15 @@ impl Fetcher {
                 secs: until.saturating_duration_since(Instant::now()).as_secs(),
             });
         }
+        if resp.status().is_redirection()
+            && let Some(loc) = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok())
+        {
+            // reqwest hands back redirects it will not follow (other schemes): refuse them.
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                message: format!("redirect to {loc} not followed"),
+            });
+        }
         if !resp.status().is_success() {
             return Err(FetchError::Status {
                 url: url.to_string(),
@@ -303,22 +312,24 @@ impl Fetcher {
                         let status = resp.status().as_u16();
                         match self.read_body(resp, &robots_url).await {
                             Ok(body) => robots::Rules::from_response(status, &body, &self.user_agent),
-                            // An oversized or broken robots.txt: as if unreachable.
+                            // An oversized or broken robots.txt: as if the server failed.
                             Err(_) => robots::Rules::DisallowAll,
                         }
                     }
                     Err(e) => {
+                        // No answer at all (refused, unreachable, timed out): the page request
+                        // fails the same way and reports the real cause; ask again next time.
                         tracing::debug!(url = %robots_url, error = %e, "robots.txt unreachable");
-                        robots::Rules::DisallowAll
+                        return None;
                     }
                 };
                 if let Some(delay) = rules.crawl_delay() {
                     self.hosts.set_crawl_delay(host, Duration::from_secs_f32(delay.max(0.0))).await;
                 }
-                rules
+                Some(rules)
             })
             .await;
-        rules.allowed(url)
+        rules.is_none_or(|r| r.allowed(url))
     }
 
     /// Reads a body up to the decoded-size cap: reqwest decompresses gzip/brotli in the stream,
@@ -351,6 +362,14 @@ fn classify(url: &Url, e: reqwest::Error) -> FetchError {
         };
     }
     // The chain carries the useful part ("connection refused", "refused: non-public").
+    if e.is_redirect()
+        && let Some(inner) = std::error::Error::source(&e)
+    {
+        return FetchError::Refused {
+            url: url.to_string(),
+            message: inner.to_string(),
+        };
+    }
     let mut message = e.to_string();
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {

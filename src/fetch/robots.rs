@@ -56,14 +56,18 @@ pub struct RobotsCache {
 }
 
 impl RobotsCache {
-    /// The origin's rules, fetched by `fetch` the first time.
-    pub async fn get_or_fetch<F, Fut>(&self, origin: &str, fetch: F) -> Arc<Rules>
+    /// The origin's rules, fetched by `fetch` the first time. A fetch that returns `None`
+    /// (the server could not be reached at all) is not cached: the next request asks again.
+    pub async fn get_or_fetch<F, Fut>(&self, origin: &str, fetch: F) -> Option<Arc<Rules>>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Rules>,
+        Fut: std::future::Future<Output = Option<Rules>>,
     {
         let cell = self.by_origin.lock().await.entry(origin.to_string()).or_default().clone();
-        cell.get_or_init(|| async { Arc::new(fetch().await) }).await.clone()
+        cell.get_or_try_init(|| async { fetch().await.map(Arc::new).ok_or(()) })
+            .await
+            .ok()
+            .cloned()
     }
 }
 
