@@ -3,6 +3,7 @@
 
 mod bounds;
 mod crash;
+mod diskfull;
 mod politeness;
 mod props;
 mod safety;
