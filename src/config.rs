@@ -59,6 +59,10 @@ pub struct Config {
     pub server: Option<ServerSettings>,
     /// WebSub (`websub:`): feeds name the hub, runs ping it.
     pub websub: Option<WebsubSettings>,
+    /// Near-duplicate detection (`dedup:`).
+    pub dedup: crate::dedup::Settings,
+    /// Commands run after a run that wrote something (`hooks:`).
+    pub hooks: HookSettings,
     pub sources: Vec<Source>,
 }
 
@@ -104,6 +108,13 @@ pub struct FeedSettings {
     pub formats: Vec<String>,
     /// Byte budget per feed file (0: none).
     pub max_bytes: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HookSettings {
+    /// argv of the command run after a run that wrote something; empty: none.
+    pub after_run: Vec<String>,
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -357,6 +368,23 @@ impl Compiler<'_> {
                 );
             }
         }
+        if raw
+            .hooks
+            .after_run
+            .first()
+            .is_some_and(|p| p.trim().is_empty())
+        {
+            self.issue(
+                &[Key("hooks"), Key("after_run")],
+                "the first element must name a program",
+            );
+        }
+        if raw.dedup.threshold > crate::dedup::MAX_THRESHOLD {
+            self.issue(
+                &[Key("dedup"), Key("threshold")],
+                format!("must be at most {}", crate::dedup::MAX_THRESHOLD),
+            );
+        }
         let front_matter = raw
             .front_matter
             .into_iter()
@@ -404,6 +432,14 @@ impl Compiler<'_> {
                 write_timeout_secs: s.write_timeout_secs.max(1),
             }),
             websub,
+            dedup: crate::dedup::Settings {
+                threshold: raw.dedup.threshold.min(crate::dedup::MAX_THRESHOLD),
+                min_chars: raw.dedup.min_chars,
+            },
+            hooks: HookSettings {
+                after_run: raw.hooks.after_run,
+                timeout: std::time::Duration::from_secs(raw.hooks.timeout_secs.max(1)),
+            },
             sources,
         }
     }

@@ -128,7 +128,10 @@ mod tests {
         let yaml = format!(
             "site: {{title: t, base_url: \"https://x/\"}}\nsources:\n  - {{name: s, kind: urls, urls: [\"https://x/a\"], schedule: \"{schedule}\"}}\n"
         );
-        crate::Config::parse(&yaml, std::path::Path::new("t.yaml")).unwrap().sources.remove(0)
+        crate::Config::parse(&yaml, std::path::Path::new("t.yaml"))
+            .unwrap()
+            .sources
+            .remove(0)
     }
 
     #[test]
@@ -136,15 +139,27 @@ mod tests {
         let s = source("* * * * *");
         let now = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 30).unwrap();
         let ok = SourceState::default();
-        assert_eq!(next_run(&s, &ok, now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).unwrap());
+        assert_eq!(
+            next_run(&s, &ok, now).unwrap(),
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).unwrap()
+        );
         let failing = |n| SourceState {
             failures: n,
             last_run: Some(now),
             ..Default::default()
         };
         // 1 failure: 1 min; 3 failures: 4 min; 20 failures: capped at 6 h.
-        assert_eq!(next_run(&s, &failing(1), now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 2, 0).unwrap());
-        assert_eq!(next_run(&s, &failing(3), now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 5, 0).unwrap());
-        assert_eq!(next_run(&s, &failing(20), now).unwrap(), chrono::Utc.with_ymd_and_hms(2026, 1, 1, 18, 1, 0).unwrap());
+        assert_eq!(
+            next_run(&s, &failing(1), now).unwrap(),
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 2, 0).unwrap()
+        );
+        assert_eq!(
+            next_run(&s, &failing(3), now).unwrap(),
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 5, 0).unwrap()
+        );
+        assert_eq!(
+            next_run(&s, &failing(20), now).unwrap(),
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 18, 1, 0).unwrap()
+        );
     }
 }

@@ -8,11 +8,14 @@
 pub mod config;
 pub mod daemon;
 pub mod dates;
+pub mod dedup;
 pub mod extract;
 pub mod fetch;
 pub mod fsutil;
+pub mod hooks;
 pub mod listing;
 pub mod markdown;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod publish;

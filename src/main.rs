@@ -24,6 +24,9 @@ struct Cli {
     /// Only warnings and errors.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Log format on stderr: text (default) or json (one object per line).
+    #[arg(long, global = true, env = "AGG_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -86,6 +89,18 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Forget an article for good: delete its file and feed entry; no later run recreates it.
+    Forget {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The article's URL (any URL it was seen under).
+        url: String,
+    },
+    /// List the duplicate groups found: each first-seen item and its alternates.
+    DedupReport {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -100,7 +115,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    init_logging(cli.verbose, cli.quiet);
+    init_logging(cli.verbose, cli.quiet, cli.log_format == "json");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -117,7 +132,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
+fn init_logging(verbose: u8, quiet: bool, json: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "warn",
         (_, 0) => "info",
@@ -127,11 +142,20 @@ fn init_logging(verbose: u8, quiet: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("warn,html5ever=off,agg={default}"))
     });
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 }
 
 /// Loads the config or prints its problems; `Err(code)` carries exit code 2.
@@ -179,7 +203,8 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             let cancel = agg::daemon::shutdown_signal();
             let server = match ctx.config.server {
                 Some(_) => {
-                    let opts = agg::serve::ServeOptions::from_config(&ctx.config);
+                    let mut opts = agg::serve::ServeOptions::from_config(&ctx.config);
+                    opts.metrics = Some(ctx.metrics.clone());
                     Some(start_server(opts, &cancel).await?)
                 }
                 None => None,
@@ -229,6 +254,35 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             };
             let ctx = Context::open(c).context("cannot start")?;
             Ok(print_status(&ctx)?)
+        }
+        Command::Forget { config, url } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let Ok(url) = url::Url::parse(&url) else {
+                eprintln!("error: not an absolute URL: {url:?}");
+                return Ok(ExitCode::from(2));
+            };
+            let ctx = Context::open(c).context("cannot start")?;
+            match agg::dedup::report::forget(&ctx.store, &url)? {
+                Some(item) => println!("forgot {} ({}): deleted {}", item.id, item.url, item.path),
+                None => println!("{url}: not stored; it will not be"),
+            }
+            pipeline::publish_feeds(&ctx)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::DedupReport { config } => {
+            let c = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let ctx = Context::open(c).context("cannot start")?;
+            let groups = ctx.store.duplicate_groups()?;
+            print!("{}", agg::dedup::report::render(&groups));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Extract {
             inputs,
@@ -332,8 +386,8 @@ fn print_status(ctx: &Context) -> Result<ExitCode> {
             d.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
                 .unwrap_or_else(|| "never".into())
         };
-        let next = agg::daemon::next_run(s, &st, now)
-            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        let next =
+            agg::daemon::next_run(s, &st, now).map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
         println!(
             "{}\t{}\tlast run {}\t{}\tnext {}",
             s.name,

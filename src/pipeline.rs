@@ -17,13 +17,19 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::config::{Config, Source};
+use crate::dedup::{
+    self,
+    index::{After, Before},
+    url::identity_key,
+};
 use crate::extract::{self, ExtractError};
-use crate::fetch::{FetchError, Fetcher};
+use crate::fetch::{FetchError, Fetched, Fetcher};
 use crate::listing;
 use crate::markdown::{self, Document};
+use crate::metrics::Metrics;
 use crate::model::{Article, Link};
 use crate::publish::{self, FeedOptions, PublishReport, SiteInfo};
-use crate::store::{SourceState, Store, StoreError, StoredItem};
+use crate::store::{Alternate, SourceState, Store, StoreError, StoredItem};
 
 /// What one source's run did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,6 +55,8 @@ impl SourceReport {
 #[derive(Debug, Clone, Default)]
 pub struct RunReport {
     pub sources: Vec<SourceReport>,
+    /// How the `after_run` hook ended, when it ran.
+    pub hook: Option<crate::hooks::HookOutcome>,
     pub feeds: PublishReport,
     pub publish_error: Option<String>,
 }
@@ -68,6 +76,7 @@ pub struct Context {
     pub config: Arc<Config>,
     pub fetcher: Arc<Fetcher>,
     pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +90,8 @@ pub enum PipelineError {
 impl Context {
     /// Opens the store and builds the fetcher; sweeps temp files a crash left behind.
     pub fn open(config: Config) -> Result<Context, PipelineError> {
-        let fetcher = Fetcher::new(&config.fetch)?;
+        let metrics = Metrics::new();
+        let fetcher = Fetcher::new(&config.fetch)?.with_metrics(metrics.clone());
         let store = Store::open(&config.paths.state)?;
         for dir in [&config.paths.content, &config.paths.feeds] {
             match crate::fsutil::sweep_temp_files(dir) {
@@ -98,6 +108,7 @@ impl Context {
             config: Arc::new(config),
             fetcher: Arc::new(fetcher),
             store: Arc::new(store),
+            metrics,
         })
     }
 }
@@ -122,15 +133,41 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
             report.publish_error = Some(e);
         }
     }
+    ctx.metrics
+        .feeds_published
+        .inc_by(report.feeds.written.len() as u64);
     if let Some(websub) = &ctx.config.websub {
         let c = &ctx.config;
-        publish::websub::announce(
+        let changed =
+            publish::websub::changed_feed_urls(&report.feeds.written, &c.site.base_url).len();
+        let ok = publish::websub::announce(
             &websub.hub,
             &c.site.base_url,
             &report.feeds.written,
             &c.fetch.user_agent,
         )
         .await;
+        let pings = &ctx.metrics.websub_pings;
+        pings
+            .get_or_create(&crate::metrics::Outcome {
+                outcome: "ok".into(),
+            })
+            .inc_by(ok as u64);
+        pings
+            .get_or_create(&crate::metrics::Outcome {
+                outcome: "failed".into(),
+            })
+            .inc_by(changed.saturating_sub(ok) as u64);
+    }
+    if report.sources.iter().any(|s| s.new + s.updated > 0)
+        && let Some(outcome) = crate::hooks::after_run(&ctx.config.hooks).await
+    {
+        let label = outcome.label().to_string();
+        ctx.metrics
+            .hook_runs
+            .get_or_create(&crate::metrics::Outcome { outcome: label })
+            .inc();
+        report.hook = Some(outcome);
     }
     report
 }
@@ -173,7 +210,12 @@ pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
 /// Runs one source: never fails as a whole; its outcome is in the report.
 pub async fn run_source(ctx: &Context, source: &Source) -> SourceReport {
     let span = tracing::info_span!("source", source = %source.name);
-    run_source_inner(ctx, source).instrument(span).await
+    crate::fetch::SOURCE
+        .scope(
+            source.name.clone(),
+            run_source_inner(ctx, source).instrument(span),
+        )
+        .await
 }
 
 async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
@@ -183,6 +225,7 @@ async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
     };
     let mut state = ctx.store.source_state(&source.name).unwrap_or_default();
     let listed = listing::list(&ctx.fetcher, source, &state, ctx.config.site.timezone).await;
+    ctx.metrics.listing(&source.name, listed.is_ok());
     state.last_run = Some(Utc::now());
     let (links, validators) = match listed {
         Ok(l) => (l.links, l.validators),
@@ -231,6 +274,7 @@ fn record_state(ctx: &Context, source: &Source, mut state: SourceState, error: O
             state.failures = 0;
             state.last_error = None;
             state.last_ok = state.last_run;
+            ctx.metrics.source_ok(&source.name);
         }
     }
     if let Err(e) = ctx.store.put_source_state(&source.name, &state) {
@@ -247,13 +291,30 @@ enum Outcome {
 
 async fn process_link(ctx: &Context, source: &Source, link: Link) -> Outcome {
     let url = link.url.clone();
-    match process_link_inner(ctx, source, link).await {
+    let outcome = match process_link_inner(ctx, source, link).await {
         Ok(o) => o,
         Err(e) => {
             tracing::warn!(url = %url, error = %e, "page failed");
             Outcome::Failed(format!("source {}: {e}", source.name))
         }
+    };
+    let label = match outcome {
+        Outcome::New => "new",
+        Outcome::Updated => "updated",
+        Outcome::Unchanged => "unchanged",
+        Outcome::Failed(_) => "failed",
+    };
+    ctx.metrics.page(&source.name, label);
+    if matches!(outcome, Outcome::New | Outcome::Updated) {
+        ctx.metrics
+            .items_written
+            .get_or_create(&crate::metrics::SourceOutcome {
+                source: source.name.clone(),
+                outcome: label.into(),
+            })
+            .inc();
     }
+    outcome
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -287,10 +348,24 @@ async fn process_link_inner(
         url: link.url.clone(),
     })?;
     url.set_fragment(None);
-    if ctx.store.seen(url.as_str())?.is_some() {
-        return Ok(Outcome::Unchanged);
-    }
-    let page = ctx.fetcher.get(&url, source.is_local()).await?;
+    let now = Utc::now().fixed_offset();
+    let hours = ctx.config.fetch.recheck_hours;
+    let (recheck, validators) =
+        match dedup::index::before_fetch(&ctx.store, &source.name, &url, hours, now)? {
+            Before::Fetch => (None, None),
+            Before::Skip => return Ok(Outcome::Unchanged),
+            Before::Recheck {
+                item_id,
+                validators,
+            } => (Some(item_id), Some(validators)),
+        };
+    let fetched = ctx
+        .fetcher
+        .fetch(&url, source.is_local(), validators.as_ref())
+        .await?;
+    let Fetched::Page(page) = fetched else {
+        return Ok(Outcome::Unchanged); // 304: the stored item still holds
+    };
     if let Some(ct) = &page.content_type
         && !(ct.contains("html") || ct.contains("xml") || ct.starts_with("text/"))
     {
@@ -302,6 +377,7 @@ async fn process_link_inner(
     let tz = ctx.config.site.timezone;
     let rule = source.extract.clone();
     let page_url = page.url.clone();
+    let page_validators = page.validators.clone();
     let hint = link.clone();
     let article = tokio::task::spawn_blocking(move || {
         let html = page.text();
@@ -310,7 +386,7 @@ async fn process_link_inner(
             rule: Some(&rule),
             hint: Some(&hint),
         };
-        extract::extract(&html, &page_url, &opts)
+        extract::extract(&html, &page.url, &opts)
     })
     .await
     .map_err(|_| PageError::Join {
@@ -318,59 +394,102 @@ async fn process_link_inner(
     })?;
     let article = match article {
         Ok(a) => a,
-        Err(e @ ExtractError::NoContent { .. }) => {
+        Err(e @ ExtractError::NoContent { .. }) if recheck.is_none() => {
             // Remember it so an empty page (a video, a gallery) is not refetched every run.
             ctx.store.mark_seen(url.as_str(), None)?;
             return Err(e.into());
         }
         Err(e) => return Err(e.into()),
     };
-    let canonical = canonical_url(&article, &url);
-    if canonical != url.as_str()
-        && let Some(Some(id)) = ctx.store.seen(&canonical)?
+    let canonical = canonical_url(&article, &page_url);
+    let parsed = Url::parse(&canonical).map_err(|_| PageError::BadUrl {
+        url: canonical.clone(),
+    })?;
+    let (verdict, fp) = dedup::index::after_extract(
+        &ctx.store,
+        &ctx.config.dedup,
+        &source.name,
+        &parsed,
+        &item_id(&canonical),
+        recheck.as_deref(),
+        &article.text,
+    )?;
+    let (link_key, key) = (identity_key(&url), identity_key(&parsed));
+    let urls = [
+        url.as_str(),
+        article.url.as_str(),
+        canonical.as_str(),
+        link_key.as_str(),
+        key.as_str(),
+    ];
+    let id = match verdict {
+        After::Store { id } => id,
+        After::Known { id } => {
+            for u in urls {
+                ctx.store.mark_seen(u, id.as_deref())?;
+            }
+            return Ok(Outcome::Unchanged);
+        }
+        After::Copy { item_id, distance } => {
+            ctx.store.put_alternate(&Alternate {
+                url: canonical.clone(),
+                item_id: item_id.clone(),
+                source: source.name.clone(),
+                title: article.title.clone(),
+                distance,
+            })?;
+            for u in urls {
+                ctx.store.mark_seen(u, Some(&item_id))?;
+            }
+            tracing::info!(item = %item_id, url = %canonical, distance, "copy of a stored story");
+            return Ok(Outcome::Unchanged);
+        }
+    };
+    let outcome = store_article(ctx, source, &article, &canonical, &id, &urls)?;
+    if ctx
+        .store
+        .item(&id)?
+        .is_some_and(|i| i.source == source.name)
     {
-        ctx.store.mark_seen(url.as_str(), Some(&id))?;
-        return Ok(Outcome::Unchanged);
+        // Only the owner's copy is fingerprinted and re-checked.
+        let threshold = ctx.config.dedup.threshold;
+        let fp_hash = fp.simhash;
+        ctx.store
+            .put_fingerprint(&id, &source.name, fp_hash, &fp.paragraphs, threshold)?;
+        ctx.store
+            .put_item_validators(&id, url.as_str(), &page_validators)?;
     }
-    store_article(
-        ctx,
-        source,
-        &article,
-        &canonical,
-        &[url.as_str(), article.url.as_str()],
-    )
+    Ok(outcome)
 }
 
-/// The item's identity: `rel=canonical`/`og:url` when it is a real article URL, else the URL
-/// the page was fetched from. Fragments never count.
+/// The item's canonical URL (see [`dedup::url`]): `rel=canonical`/`og:url` when it can be
+/// trusted, else the URL the page was fetched from; cleaned of tracking parameters and
+/// fragments, mapped through the per-site mirror rules.
 pub fn canonical_url(article: &Article, fetched: &Url) -> String {
-    let trusted = article
-        .canonical_url
-        .as_deref()
-        .and_then(|c| Url::parse(c).ok())
-        .filter(|c| {
-            matches!(c.scheme(), "http" | "https") && c.path() != "/" && !c.path().is_empty()
-        });
-    let mut u = trusted.unwrap_or_else(|| fetched.clone());
-    u.set_fragment(None);
-    u.to_string()
+    dedup::url::trusted_canonical(article.canonical_url.as_deref(), fetched)
+        .unwrap_or_else(|| dedup::url::clean(fetched))
+        .to_string()
 }
 
-/// 16 hex digits of SHA-256 of the canonical URL: stable across runs and machines.
+/// 16 hex digits of SHA-256 of the canonical URL: stable across runs and machines. Issued once,
+/// when the item is created; an existing item keeps its id whatever its URLs become.
 pub fn item_id(canonical: &str) -> String {
     let digest = Sha256::digest(canonical.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Writes and stores item `id` (new, or an update of an existing one): the file only when its
+/// bytes change, `updated` bumped and `published` kept on an update.
 fn store_article(
     ctx: &Context,
     source: &Source,
     article: &Article,
     canonical: &str,
+    id: &str,
     urls: &[&str],
 ) -> Result<Outcome, PageError> {
     let c = &ctx.config;
-    let id = item_id(canonical);
+    let id = id.to_string();
     let existing = ctx.store.item(&id)?;
     if let Some(e) = existing.as_ref().filter(|e| e.source != source.name) {
         // Another source stored this article first (or is storing it in this same run): it
@@ -381,6 +500,8 @@ fn store_article(
         }
         return Ok(Outcome::Unchanged);
     }
+    // An update keeps the item's identity: its URL as first stored.
+    let canonical = existing.as_ref().map_or(canonical, |e| e.url.as_str());
     let now = Utc::now().with_timezone(&FixedOffset::east_opt(0).expect("zero offset"));
     let first_seen = existing.as_ref().map_or(now, |e| e.first_seen);
     // Never invented, never moved: an undated item keeps its first-seen time.

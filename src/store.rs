@@ -1,5 +1,6 @@
 //! The store: embedded SQLite (WAL mode) holding items, the URLs already seen and per-source
 //! state. It is the only state shared between runs; everything else is derived from it.
+//! The dedup tables (fingerprints, alternates, tombstones, item validators) live in `dedup`.
 //!
 //! Order of effects (see `pipeline`): the Markdown file is written atomically first, then the
 //! item is committed here, so a crash in between re-emits the same bytes to the same path.
@@ -11,6 +12,10 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::model::FeedItem;
+
+mod dedup;
+
+pub use dedup::{Alternate, DuplicateGroup, file_deleted};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -149,6 +154,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        conn.execute_batch(dedup::SCHEMA).map_err(open_err)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -158,6 +164,7 @@ impl Store {
     pub fn memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(dedup::SCHEMA)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })

@@ -14,9 +14,18 @@ fn broken_sources_and_pages_fail_alone() {
     let mut routes = HashMap::new();
     routes.insert("/good.html".to_string(), Route::ok("text/html", GOOD_PAGE));
     routes.insert("/list.html".to_string(), Route::ok("text/html", r#"<a class="x" href="/good.html">g</a><a class="x" href="/gone.html">gone</a><a class="x" href="/empty.html">e</a>"#));
-    routes.insert("/empty.html".to_string(), Route::ok("text/html", "<html><body><nav><a href='/'>Home</a></nav></body></html>"));
+    routes.insert(
+        "/empty.html".to_string(),
+        Route::ok(
+            "text/html",
+            "<html><body><nav><a href='/'>Home</a></nav></body></html>",
+        ),
+    );
     routes.insert("/500.xml".to_string(), Route::status(500));
-    routes.insert("/garbage.xml".to_string(), Route::ok("application/rss+xml", "\u{0}\u{1}this is not xml <<<"));
+    routes.insert(
+        "/garbage.xml".to_string(),
+        Route::ok("application/rss+xml", "\u{0}\u{1}this is not xml <<<"),
+    );
     let server = Server::start(routes);
     // A port nothing listens on.
     let closed = {
@@ -44,33 +53,89 @@ fn broken_sources_and_pages_fail_alone() {
 "#
     );
     let dir = tempfile::tempdir().unwrap();
-    let out = common::agg(dir.path(), &common::config(dir.path(), &sources), &["fetch-once"]);
+    let out = common::agg(
+        dir.path(),
+        &common::config(dir.path(), &sources),
+        &["fetch-once"],
+    );
     let stdout = common::stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", common::stderr(&out));
-    assert!(stdout.contains("good: 1 new, 0 updated, 0 unchanged, 2 failed"), "{stdout}");
-    assert!(stdout.contains(&format!("{b}/gone.html: HTTP 404")), "page failure names its URL:\n{stdout}");
-    assert!(stdout.contains(&format!("{b}/empty.html: no article body found")), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        common::stderr(&out)
+    );
+    assert!(
+        stdout.contains("good: 1 new, 0 updated, 0 unchanged, 2 failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{b}/gone.html: HTTP 404")),
+        "page failure names its URL:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{b}/empty.html: no article body found")),
+        "{stdout}"
+    );
     assert!(stdout.contains(&format!("notfound: 0 new, 0 updated, 0 unchanged, 0 failed (error: source notfound: {b}/missing.xml: HTTP 404)")), "{stdout}");
-    assert!(stdout.contains(&format!("(error: source servererror: {b}/500.xml: HTTP 500)")), "{stdout}");
-    assert!(stdout.contains(&format!("(error: source garbage: {b}/garbage.xml: not a feed")), "{stdout}");
-    assert!(stdout.contains(&format!("(error: source unreachable: http://127.0.0.1:{closed}/sitemap.xml:")), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "(error: source servererror: {b}/500.xml: HTTP 500)"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "(error: source garbage: {b}/garbage.xml: not a feed"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "(error: source unreachable: http://127.0.0.1:{closed}/sitemap.xml:"
+        )),
+        "{stdout}"
+    );
 
     // The good source's article and the feeds are written all the same, with no temp files.
     let files = common::files(dir.path());
-    assert_eq!(files.iter().filter(|f| f.starts_with("content/good/") && f.ends_with(".md")).count(), 1, "{files:?}");
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.starts_with("content/good/") && f.ends_with(".md"))
+            .count(),
+        1,
+        "{files:?}"
+    );
     assert!(files.iter().any(|f| f == "feeds/rss.xml"));
     assert!(!files.iter().any(|f| f.contains(".agg-tmp-")), "{files:?}");
 
     // `agg status` shows the failing sources and exits 1.
-    let status = common::agg(dir.path(), &common::config(dir.path(), &sources), &["status"]);
+    let status = common::agg(
+        dir.path(),
+        &common::config(dir.path(), &sources),
+        &["status"],
+    );
     assert_eq!(status.status.code(), Some(1));
     let s = common::stdout(&status);
-    assert!(s.lines().any(|l| l.starts_with("servererror\t") && l.contains("failing x1")), "{s}");
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("servererror\t") && l.contains("failing x1")),
+        "{s}"
+    );
 
     // The 404 page is retried next run (and still fails); the empty page is not refetched.
     let before = server.hits("/empty.html");
-    let again = common::agg(dir.path(), &common::config(dir.path(), &sources), &["fetch-once"]);
-    assert!(common::stdout(&again).contains("good: 0 new, 0 updated, 2 unchanged, 1 failed"), "{}", common::stdout(&again));
+    let again = common::agg(
+        dir.path(),
+        &common::config(dir.path(), &sources),
+        &["fetch-once"],
+    );
+    assert!(
+        common::stdout(&again).contains("good: 0 new, 0 updated, 2 unchanged, 1 failed"),
+        "{}",
+        common::stdout(&again)
+    );
     assert_eq!(server.hits("/empty.html"), before);
     assert_eq!(server.hits("/gone.html"), 2);
 }
@@ -78,29 +143,51 @@ fn broken_sources_and_pages_fail_alone() {
 #[test]
 fn bad_config_is_reported_with_line_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let config = common::config(dir.path(), "  - name: x\n    kind: feed\n    url: \"http://127.0.0.1:1/f.xml\"\n    schedule: \"*/99 * * * *\"\n    colour: red\n");
+    let config = common::config(
+        dir.path(),
+        "  - name: x\n    kind: feed\n    url: \"http://127.0.0.1:1/f.xml\"\n    schedule: \"*/99 * * * *\"\n    colour: red\n",
+    );
     let out = common::agg(dir.path(), &config, &["check-config"]);
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     let path = dir.path().join("agg.yaml");
     let line_of = |needle: &str| config.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let expected = format!("{}:{}: sources[0].colour: unknown field `colour`", path.display(), line_of("colour: red"));
+    let expected = format!(
+        "{}:{}: sources[0].colour: unknown field `colour`",
+        path.display(),
+        line_of("colour: red")
+    );
     assert!(err.contains(&expected), "{err}");
 
     let bad_cron = config.replace("    colour: red\n", "");
     let out = common::agg(dir.path(), &bad_cron, &["check-config"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(common::stderr(&out).contains(&format!("{}:{}: sources[0].schedule: bad cron expression", path.display(), line_of("*/99"))), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains(&format!(
+            "{}:{}: sources[0].schedule: bad cron expression",
+            path.display(),
+            line_of("*/99")
+        )),
+        "{}",
+        common::stderr(&out)
+    );
 
     let out = common::agg(dir.path(), &bad_cron, &["fetch-once"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(common::files(dir.path()), ["agg.yaml"], "nothing written on a bad config");
+    assert_eq!(
+        common::files(dir.path()),
+        ["agg.yaml"],
+        "nothing written on a bad config"
+    );
 }
 
 #[test]
 fn unknown_source_name_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let config = common::config(dir.path(), "  - name: x\n    kind: urls\n    urls: [\"http://127.0.0.1:1/a\"]\n");
+    let config = common::config(
+        dir.path(),
+        "  - name: x\n    kind: urls\n    urls: [\"http://127.0.0.1:1/a\"]\n",
+    );
     let out = common::agg(dir.path(), &config, &["fetch-once", "--source", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(common::stderr(&out).contains("no source named \"nope\""));

@@ -18,8 +18,17 @@ fn article(title: &str, body: &str) -> String {
 
 fn site() -> Server {
     let mut routes = HashMap::new();
-    for (i, t) in ["Alpha", "Bravo", "Charlie", "Delta", "Echo"].iter().enumerate() {
-        routes.insert(format!("/a/{i}.html"), Route::ok("text/html; charset=utf-8", article(t, &format!("{t} story body."))));
+    for (i, t) in ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+        .iter()
+        .enumerate()
+    {
+        routes.insert(
+            format!("/a/{i}.html"),
+            Route::ok(
+                "text/html; charset=utf-8",
+                article(t, &format!("{t} story body.")),
+            ),
+        );
     }
     routes.insert(
         "/rss.xml".into(),
@@ -49,9 +58,21 @@ fn site() -> Server {
         "/list.html".into(),
         Route::ok("text/html", r#"<html><body><div class="list"><a href="/a/3.html">Delta</a></div><a href="/about">About</a></body></html>"#),
     );
-    routes.insert("/list.json".into(), Route::ok("application/json", r#"{"data":{"items":[{"u":"/a/4.html","t":"Echo"}]}}"#));
+    routes.insert(
+        "/list.json".into(),
+        Route::ok(
+            "application/json",
+            r#"{"data":{"items":[{"u":"/a/4.html","t":"Echo"}]}}"#,
+        ),
+    );
     let gbk_page = "<html><head><meta charset=\"gbk\"><title>中文新闻标题_新浪网</title><meta name=\"pubdate\" content=\"2025-02-10 07:02:16\"></head><body><div class=\"article\"><h1>中文新闻标题</h1><p>北京时间今天上午，记者从有关部门获悉，这是一篇用国标码编写的新闻正文，内容足够长以便识别。</p><p>第二段正文继续介绍相关情况，并引用了专家的观点和评论，说明事件的背景与影响。</p></div></body></html>";
-    routes.insert("/gbk.html".into(), Route::ok("text/html", encoding_rs::GBK.encode(gbk_page).0.into_owned()));
+    routes.insert(
+        "/gbk.html".into(),
+        Route::ok(
+            "text/html",
+            encoding_rs::GBK.encode(gbk_page).0.into_owned(),
+        ),
+    );
     Server::start(routes)
 }
 
@@ -87,7 +108,11 @@ fn every_source_kind_over_http() {
 "#
     );
     let dir = tempfile::tempdir().unwrap();
-    let out = common::agg(dir.path(), &common::config(dir.path(), &sources), &["fetch-once"]);
+    let out = common::agg(
+        dir.path(),
+        &common::config(dir.path(), &sources),
+        &["fetch-once"],
+    );
     let stdout = common::stdout(&out);
     assert!(out.status.success(), "{stdout}\n{}", common::stderr(&out));
     for line in [
@@ -106,13 +131,26 @@ fn every_source_kind_over_http() {
         std::fs::read_to_string(content.join(src).join(&files[0])).unwrap()
     };
     let charlie = read_one("sitemap");
-    assert!(charlie.starts_with("---\ntitle: \"Charlie\"\ndate: \"2026-03-01 16:30:00\"\n"), "{charlie}");
+    assert!(
+        charlie.starts_with("---\ntitle: \"Charlie\"\ndate: \"2026-03-01 16:30:00\"\n"),
+        "{charlie}"
+    );
     assert!(charlie.contains("Charlie story body."));
-    assert!(!charlie.contains("Copyright Example Times") && !charlie.contains("[World]"), "chrome left in:\n{charlie}");
-    assert!(charlie.trim_end().ends_with(&format!("[sitemap]({b}/a/2.html)")));
+    assert!(
+        !charlie.contains("Copyright Example Times") && !charlie.contains("[World]"),
+        "chrome left in:\n{charlie}"
+    );
+    assert!(
+        charlie
+            .trim_end()
+            .ends_with(&format!("[sitemap]({b}/a/2.html)"))
+    );
 
     let gbk = read_one("gbk");
-    assert!(gbk.contains("title: \"中文新闻标题\"\ndate: \"2025-02-10 07:02:16\"\n"), "{gbk}");
+    assert!(
+        gbk.contains("title: \"中文新闻标题\"\ndate: \"2025-02-10 07:02:16\"\n"),
+        "{gbk}"
+    );
     assert!(gbk.contains("北京时间今天上午，记者从有关部门获悉"));
 
     // Feeds: everything, each category (slugs readable for Chinese), each tag.
@@ -124,10 +162,19 @@ fn every_source_kind_over_http() {
         .iter()
         .map(|i| chrono::DateTime::parse_from_rfc2822(i.pub_date().unwrap()).unwrap())
         .collect();
-    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
-    let world = rss::Channel::read_from(&std::fs::read(feeds.join("categories/world-news/rss.xml")).unwrap()[..]).unwrap();
+    assert!(
+        dates.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {dates:?}"
+    );
+    let world = rss::Channel::read_from(
+        &std::fs::read(feeds.join("categories/world-news/rss.xml")).unwrap()[..],
+    )
+    .unwrap();
     assert_eq!(world.items().len(), 2);
-    let zh = atom_syndication::Feed::read_from(&std::fs::read(feeds.join("categories/中文/atom.xml")).unwrap()[..]).unwrap();
+    let zh = atom_syndication::Feed::read_from(
+        &std::fs::read(feeds.join("categories/中文/atom.xml")).unwrap()[..],
+    )
+    .unwrap();
     assert_eq!(zh.entries().len(), 1);
     assert_eq!(zh.entries()[0].title().as_str(), "中文新闻标题");
     assert!(feeds.join("tags/sitemap/feed.json").exists());
@@ -144,7 +191,13 @@ fn feed_items_limit_per_feed() {
     let config = common::config(dir.path(), &sources).replace("  items: 50", "  items: 2");
     let out = common::agg(dir.path(), &config, &["fetch-once"]);
     assert!(out.status.success(), "{}", common::stderr(&out));
-    let all = rss::Channel::read_from(&std::fs::read(dir.path().join("feeds/rss.xml")).unwrap()[..]).unwrap();
+    let all =
+        rss::Channel::read_from(&std::fs::read(dir.path().join("feeds/rss.xml")).unwrap()[..])
+            .unwrap();
     assert_eq!(all.items().len(), 2, "feeds.items caps each feed");
-    assert_eq!(common::files(&dir.path().join("content/feed")).len(), 3, "every article is still written");
+    assert_eq!(
+        common::files(&dir.path().join("content/feed")).len(),
+        3,
+        "every article is still written"
+    );
 }

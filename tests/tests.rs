@@ -4,6 +4,7 @@ mod common;
 
 mod acceptance;
 mod daemon;
+mod dedup;
 mod failures;
 mod hostile;
 mod serve;

@@ -21,7 +21,29 @@ pub struct RawConfig {
     #[serde(default)]
     pub websub: Option<RawWebsub>,
     #[serde(default)]
+    pub dedup: RawDedup,
+    #[serde(default)]
+    pub hooks: RawHooks,
+    #[serde(default)]
     pub sources: Vec<RawSource>,
+}
+
+/// `hooks:` commands run after a run that wrote something.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawHooks {
+    /// argv, no shell: `["hugo", "--minify", "-s", "site"]`.
+    pub after_run: Vec<String>,
+    pub timeout_secs: u64,
+}
+
+impl Default for RawHooks {
+    fn default() -> Self {
+        RawHooks {
+            after_run: Vec::new(),
+            timeout_secs: 300,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +168,24 @@ fn default_header_timeout_secs() -> u64 {
 }
 fn default_write_timeout_secs() -> u64 {
     30
+}
+
+/// `dedup:`: how close two stories' fingerprints must be to count as one, and how long a
+/// story must be to get a fingerprint at all.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDedup {
+    pub threshold: u32,
+    pub min_chars: usize,
+}
+
+impl Default for RawDedup {
+    fn default() -> Self {
+        RawDedup {
+            threshold: crate::dedup::DEFAULT_THRESHOLD,
+            min_chars: crate::dedup::DEFAULT_MIN_CHARS,
+        }
+    }
 }
 
 /// `websub:`: the hub announced in every feed and pinged after runs that changed feeds.

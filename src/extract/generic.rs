@@ -65,6 +65,44 @@ fn choose(dom: &[Elem<'_>], st: &[Stats]) -> Option<Vec<usize>> {
             .max_by(|&a, &b| final_score(a).total_cmp(&final_score(b)).then(a.cmp(&b)))
     };
     let mut top = best(true).or_else(|| best(false))?;
+    // One paragraph that won on its class name (`sbody`, a copyright box) against a container
+    // of many: the many are the article.
+    if st[top].paras <= 1 {
+        let many = (0..dom.len())
+            .filter(|&i| st[i].paras >= 3 && final_score(i) >= final_score(top) * 0.5)
+            .max_by(|&a, &b| final_score(a).total_cmp(&final_score(b)).then(a.cmp(&b)));
+        if let Some(m) = many {
+            top = m;
+        }
+    }
+    if tracing::enabled!(tracing::Level::TRACE) {
+        let mut all: Vec<usize> = (0..dom.len()).filter(|&i| score[i] > 0.0).collect();
+        all.sort_by(|&a, &b| final_score(b).total_cmp(&final_score(a)));
+        for &i in all.iter().take(6) {
+            let class = dom[i].el.value().attr("class").unwrap_or("");
+            let head: String = dom[i]
+                .el
+                .text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<String>()
+                .chars()
+                .take(30)
+                .collect();
+            tracing::trace!(
+                i,
+                tag = dom[i].tag,
+                class,
+                score = score[i],
+                fin = final_score(i),
+                text = st[i].text,
+                link = st[i].link,
+                paras = st[i].paras,
+                head,
+                "body candidate"
+            );
+        }
+    }
     // A lone child says nothing about its parent's other content; the parent is the article.
     while let Some(p) = dom[top].parent {
         let only = dom[p].children.iter().filter(|&&c| !st[c].gone).count() == 1;

@@ -292,13 +292,19 @@ fn best_title(doc: &Html, headline: Option<String>, meta_title: Option<String>) 
     let h1s: Vec<String> = doc
         .select(&H1)
         .map(text_of)
-        .filter(|t| t.chars().count() >= 4)
+        .filter(|t| !t.is_empty())
         .collect();
+    // A short h1 counts only when the title starts with it (`金锺国 - 维基百科`).
+    let matches = |pt: &str, h: &str| {
+        let n = h.chars().count();
+        (n >= 4 && pt.contains(h)) || (n >= 2 && pt.starts_with(h))
+    };
     if let Some(pt) = &page_title
-        && let Some(h1) = h1s.iter().find(|h| pt.contains(h.as_str()))
+        && let Some(h1) = h1s.iter().find(|h| matches(pt, h))
     {
         return Some(h1.clone());
     }
+    let h1s: Vec<String> = h1s.into_iter().filter(|t| t.chars().count() >= 4).collect();
     let candidate = headline.or(meta_title).map(|t| strip_site_suffix(&t));
     if candidate.is_some() {
         return candidate;
@@ -377,5 +383,16 @@ mod tests {
             "<title>Site - Section - The real headline here</title><h1>The real headline here</h1>",
         );
         assert_eq!(m.title.as_deref(), Some("The real headline here"));
+    }
+
+    #[test]
+    fn short_h1_that_starts_the_title_wins() {
+        let m = read_html(
+            "<title>金锺国 - 维基百科，自由的百科全书</title><meta property='og:title' content='金锺国 - 维基百科，自由的百科全书'><h1>金锺国</h1>",
+        );
+        assert_eq!(m.title.as_deref(), Some("金锺国"));
+        // A short h1 elsewhere in the title is not the headline.
+        let m = read_html("<title>国内新闻 - 某网</title><h1>新闻</h1>");
+        assert_eq!(m.title.as_deref(), Some("国内新闻"));
     }
 }

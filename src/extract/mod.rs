@@ -5,10 +5,14 @@
 //! hints the listing carried. The sanitizer always runs last on the body, before Markdown.
 
 pub mod batch;
+pub mod byline;
 pub mod generic;
+pub mod headline;
 pub mod html2md;
 pub mod meta;
+pub mod pubdate;
 pub mod qq;
+pub mod textmap;
 
 use chrono_tz::Tz;
 use scraper::{ElementRef, Html};
@@ -86,25 +90,33 @@ pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, Ext
     let abs = |u: String| url.join(u.trim()).ok().map(String::from);
     let first_img = first_image(&clean);
 
+    // Headline and date are looked for where the page shows them: around the body.
+    let map = textmap::TextMap::build(&doc);
+    let body_at = pubdate::Anchors::locate(&map, None, &text).body;
+    let title = site
+        .title
+        .or_else(|| pick(&rule.title))
+        .or_else(|| headline::choose(&doc, &map, body_at.map(|b| b.0), meta.title))
+        .or(hint.title)
+        .map(|t| textmap::collapse(&t));
+    let at = pubdate::Anchors::locate(&map, title.as_deref(), &text);
+    let published = site
+        .published
+        .or_else(|| pick(&rule.published).and_then(|d| crate::dates::parse(&d, opts.timezone)))
+        .or_else(|| pubdate::find(html, &map, at, meta.published, url, opts.timezone))
+        .or(hint.published);
+
     Ok(Article {
         url: url.to_string(),
         canonical_url: meta.canonical.clone(),
-        title: site
-            .title
-            .or_else(|| pick(&rule.title))
-            .or(meta.title)
-            .or(hint.title)
-            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")),
-        published: site
-            .published
-            .or_else(|| pick(&rule.published).and_then(|d| crate::dates::parse(&d, opts.timezone)))
-            .or(meta.published)
-            .or(hint.published),
+        title,
+        published,
         updated: meta.modified,
         author: site
             .author
             .or_else(|| pick(&rule.author))
-            .or(meta.author)
+            .or(meta.author.filter(|a| !byline::looks_like_site(a)))
+            .or_else(|| byline::find(&map, at.title.unwrap_or(0)))
             .or(hint.author),
         description: site.description.or(meta.description).or(hint.summary),
         thumbnail: pick(&rule.thumbnail)

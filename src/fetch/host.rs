@@ -41,7 +41,11 @@ impl Hosts {
         }
     }
 
-    fn entry<'a>(&self, table: &'a mut HashMap<String, HostState>, host: &str) -> &'a mut HostState {
+    fn entry<'a>(
+        &self,
+        table: &'a mut HashMap<String, HostState>,
+        host: &str,
+    ) -> &'a mut HostState {
         table.entry(host.to_string()).or_insert_with(|| HostState {
             slots: Arc::new(Semaphore::new(self.concurrency)),
             next_start: Instant::now(),
@@ -65,7 +69,10 @@ impl Hosts {
             let mut table = self.table.lock().await;
             self.entry(&mut table, host).slots.clone()
         };
-        let permit = slots.acquire_owned().await.expect("host semaphore never closed");
+        let permit = slots
+            .acquire_owned()
+            .await
+            .expect("host semaphore never closed");
         let start = {
             let mut table = self.table.lock().await;
             let interval = self.interval;
@@ -115,8 +122,14 @@ mod tests {
         assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
         let later = (chrono::Utc::now() + chrono::Duration::seconds(300)).to_rfc2822();
         let d = parse_retry_after(&later).unwrap();
-        assert!(d > Duration::from_secs(290) && d <= Duration::from_secs(300), "{d:?}");
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert!(
+            d > Duration::from_secs(290) && d <= Duration::from_secs(300),
+            "{d:?}"
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 

@@ -21,6 +21,11 @@ use crate::config::FetchSettings;
 pub const DEFAULT_USER_AGENT: &str =
     concat!("agg/", env!("CARGO_PKG_VERSION"), " (news aggregator)");
 
+tokio::task_local! {
+    /// The source whose run is fetching, for metric labels (set by the pipeline).
+    pub static SOURCE: String;
+}
+
 /// At most this many redirects are followed.
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -92,6 +97,7 @@ pub struct Fetcher {
     hosts: host::Hosts,
     robots: Option<robots::RobotsCache>,
     user_agent: String,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Fetcher {
@@ -145,9 +151,18 @@ impl Fetcher {
                 Duration::from_millis(settings.per_host_interval_ms),
                 settings.per_host_concurrency,
             ),
-            robots: settings.respect_robots_txt.then(robots::RobotsCache::default),
+            robots: settings
+                .respect_robots_txt
+                .then(robots::RobotsCache::default),
             user_agent: settings.user_agent.clone(),
+            metrics: None,
         })
+    }
+
+    /// Records HTTP outcomes and fetch times in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Fetcher {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Fetches `url`. `file://` URLs are read only when `allow_file` (the source itself is
@@ -182,7 +197,9 @@ impl Fetcher {
             });
         }
         if !self.robots_allow(url, &host).await {
-            return Err(FetchError::Robots { url: url.to_string() });
+            return Err(FetchError::Robots {
+                url: url.to_string(),
+            });
         }
         let _permit = self.global.acquire().await.expect("semaphore never closed");
         let _host_permit = self.hosts.acquire(&host).await;
@@ -196,8 +213,16 @@ impl Fetcher {
             }
         }
         let started = Instant::now();
-        let resp = req.send().await.map_err(|e| classify(url, e))?;
+        let resp = req.send().await.map_err(|e| {
+            if let Some(m) = &self.metrics {
+                m.http_status(None);
+            }
+            classify(url, e)
+        })?;
         let status = resp.status().as_u16();
+        if let Some(m) = &self.metrics {
+            m.http_status(Some(status));
+        }
         tracing::debug!(url = %url, status, elapsed_ms = started.elapsed().as_millis() as u64, "response");
         if status == 304 {
             return Ok(Fetched::NotModified);
@@ -217,7 +242,10 @@ impl Fetcher {
             });
         }
         if resp.status().is_redirection()
-            && let Some(loc) = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok())
+            && let Some(loc) = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
         {
             // reqwest hands back redirects it will not follow (other schemes): refuse them.
             return Err(FetchError::Refused {
@@ -233,13 +261,24 @@ impl Fetcher {
         }
         let final_url = resp.url().clone();
         let h = resp.headers();
-        let get = |name| h.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+        let get = |name| {
+            h.get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
         let content_type = get(header::CONTENT_TYPE);
         let validators = Validators {
             etag: get(header::ETAG),
             last_modified: get(header::LAST_MODIFIED),
         };
         let body = self.read_body(resp, url).await?;
+        if let Some(m) = &self.metrics {
+            m.fetched_bytes.inc_by(body.len() as u64);
+            let source = SOURCE
+                .try_with(String::clone)
+                .unwrap_or_else(|_| "-".into());
+            m.observe_fetch(&source, started.elapsed().as_secs_f64());
+        }
         Ok(Fetched::Page(Page {
             url: final_url,
             status,
@@ -311,7 +350,9 @@ impl Fetcher {
                     Ok(resp) => {
                         let status = resp.status().as_u16();
                         match self.read_body(resp, &robots_url).await {
-                            Ok(body) => robots::Rules::from_response(status, &body, &self.user_agent),
+                            Ok(body) => {
+                                robots::Rules::from_response(status, &body, &self.user_agent)
+                            }
                             // An oversized or broken robots.txt: as if the server failed.
                             Err(_) => robots::Rules::DisallowAll,
                         }
@@ -324,7 +365,9 @@ impl Fetcher {
                     }
                 };
                 if let Some(delay) = rules.crawl_delay() {
-                    self.hosts.set_crawl_delay(host, Duration::from_secs_f32(delay.max(0.0))).await;
+                    self.hosts
+                        .set_crawl_delay(host, Duration::from_secs_f32(delay.max(0.0)))
+                        .await;
                 }
                 Some(rules)
             })
@@ -339,7 +382,10 @@ impl Fetcher {
             url: url.to_string(),
             limit: self.max_body,
         };
-        if resp.content_length().is_some_and(|n| n as usize > self.max_body) {
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > self.max_body)
+        {
             return Err(too_large());
         }
         let mut body = Vec::new();

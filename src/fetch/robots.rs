@@ -46,7 +46,11 @@ impl Rules {
 
 /// The product token of a user agent ("agg/0.1 (+https://…)" → "agg").
 fn agent_token(agent: &str) -> &str {
-    agent.split(['/', ' ']).next().filter(|t| !t.is_empty()).unwrap_or("agg")
+    agent
+        .split(['/', ' '])
+        .next()
+        .filter(|t| !t.is_empty())
+        .unwrap_or("agg")
 }
 
 /// The per-origin cache; concurrent first requests to one origin share one fetch.
@@ -63,7 +67,13 @@ impl RobotsCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Option<Rules>>,
     {
-        let cell = self.by_origin.lock().await.entry(origin.to_string()).or_default().clone();
+        let cell = self
+            .by_origin
+            .lock()
+            .await
+            .entry(origin.to_string())
+            .or_default()
+            .clone();
         cell.get_or_try_init(|| async { fetch().await.map(Arc::new).ok_or(()) })
             .await
             .ok()
@@ -81,7 +91,8 @@ mod tests {
 
     #[test]
     fn status_classes_and_rules() {
-        let txt = b"User-agent: agg\nDisallow: /private/\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /";
+        let txt =
+            b"User-agent: agg\nDisallow: /private/\nCrawl-delay: 2\n\nUser-agent: *\nDisallow: /";
         let r = Rules::from_response(200, txt, "agg/0.1 (+https://x/)");
         assert!(r.allowed(&url("https://x/news/1.html")));
         assert!(!r.allowed(&url("https://x/private/a")));

@@ -45,6 +45,8 @@ pub struct ServeOptions {
     pub max_connections: usize,
     pub header_timeout: Duration,
     pub write_timeout: Duration,
+    /// When set, `/metrics` (Prometheus) and `/healthz` are answered too (the daemon sets it).
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl ServeOptions {
@@ -62,6 +64,7 @@ impl ServeOptions {
             max_connections: server.map_or(1024, |s| s.max_connections),
             header_timeout: Duration::from_secs(server.map_or(10, |s| s.header_timeout_secs)),
             write_timeout: Duration::from_secs(server.map_or(30, |s| s.write_timeout_secs)),
+            metrics: None,
         }
     }
 }
@@ -97,6 +100,7 @@ pub async fn serve(listener: TcpListener, opts: ServeOptions, cancel: Cancellati
         .expect("ASCII header value"),
         base: opts.base_url.clone(),
         hub: opts.hub.clone(),
+        metrics: opts.metrics.clone(),
     });
     let slots = Arc::new(Semaphore::new(opts.max_connections.max(1)));
     let tracker = TaskTracker::new();

@@ -23,6 +23,8 @@ pub struct State {
     pub base: url::Url,
     /// The WebSub hub; feeds get `Link` headers only when there is one.
     pub hub: Option<url::Url>,
+    /// The daemon's metrics: `/metrics` and `/healthz` are served when present.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 pub type Body = Full<Bytes>;
@@ -40,6 +42,24 @@ async fn respond<B>(req: &Request<B>, state: &State) -> Response<Body> {
         resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return resp;
+    }
+    if let Some(m) = &state.metrics {
+        match req.uri().path() {
+            "/metrics" => {
+                let mut resp = Response::new(Full::new(Bytes::from(m.encode())));
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    ),
+                );
+                resp.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                return resp;
+            }
+            "/healthz" => return plain(StatusCode::OK, "ok\n"),
+            _ => {}
+        }
     }
     let rel = match files::relative_path(req.uri().path()) {
         Ok(rel) => rel,

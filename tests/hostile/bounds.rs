@@ -22,7 +22,11 @@ fn gzip_bomb() -> Vec<u8> {
 
 /// Peak resident memory of a child process, polled from /proc until it exits (kB).
 fn run_watching_memory(cmd: &mut Command) -> (std::process::Output, u64) {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak = 0u64;
     loop {
@@ -44,17 +48,34 @@ fn run_watching_memory(cmd: &mut Command) -> (std::process::Output, u64) {
 fn bombs_drips_and_redirect_games_fail_alone() {
     let s = Hostile::start();
     let good = Hostile::start();
-    good.on("/fine.html", ok("text/html", article("A fine story elsewhere")));
+    good.on(
+        "/fine.html",
+        ok("text/html", article("A fine story elsewhere")),
+    );
     s.on(
         "/bomb.html",
         Behaviour::Respond {
             status: 200,
-            headers: vec![("Content-Type".into(), "text/html".into()), ("Content-Encoding".into(), "gzip".into())],
+            headers: vec![
+                ("Content-Type".into(), "text/html".into()),
+                ("Content-Encoding".into(), "gzip".into()),
+            ],
             body: Arc::new(gzip_bomb()),
         },
     );
-    s.on("/lying.html", Behaviour::LyingLength { claimed: 10_000_000_000 });
-    s.on("/drip.html", Behaviour::Drip { every: Duration::from_millis(500), body: article("Drip").into_bytes() });
+    s.on(
+        "/lying.html",
+        Behaviour::LyingLength {
+            claimed: 10_000_000_000,
+        },
+    );
+    s.on(
+        "/drip.html",
+        Behaviour::Drip {
+            every: Duration::from_millis(500),
+            body: article("Drip").into_bytes(),
+        },
+    );
     s.on("/silent.html", Behaviour::Silent);
     s.on("/loop-a", redirect("/loop-b"));
     s.on("/loop-b", redirect("/loop-a"));
@@ -62,10 +83,27 @@ fn bombs_drips_and_redirect_games_fail_alone() {
         s.on(&format!("/hop{i}"), redirect(&format!("/hop{}", i + 1)));
     }
     s.on("/hop12", ok("text/html", article("Too far")));
-    s.on("/deep.html", ok("text/html", format!("<html><body>{}deep</body></html>", "<div>".repeat(100_000))));
+    s.on(
+        "/deep.html",
+        ok(
+            "text/html",
+            format!("<html><body>{}deep</body></html>", "<div>".repeat(100_000)),
+        ),
+    );
     s.on(
         "/list.html",
-        ok("text/html", list(&["/bomb.html", "/lying.html", "/drip.html", "/silent.html", "/loop-a", "/hop0", "/deep.html"])),
+        ok(
+            "text/html",
+            list(&[
+                "/bomb.html",
+                "/lying.html",
+                "/drip.html",
+                "/silent.html",
+                "/loop-a",
+                "/hop0",
+                "/deep.html",
+            ]),
+        ),
     );
     let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
@@ -88,9 +126,20 @@ fn bombs_drips_and_redirect_games_fail_alone() {
     cmd.args(["fetch-once", "--config"]).arg(&path);
     let (out, peak_kb) = run_watching_memory(&mut cmd);
     let stdout = common::stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", common::stderr(&out));
-    assert!(stdout.contains("good: 1 new, 0 updated, 0 unchanged, 0 failed"), "other hosts are not held up:\n{stdout}");
-    assert!(stdout.contains("hostile: 0 new, 0 updated, 0 unchanged, 7 failed"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        common::stderr(&out)
+    );
+    assert!(
+        stdout.contains("good: 1 new, 0 updated, 0 unchanged, 0 failed"),
+        "other hosts are not held up:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("hostile: 0 new, 0 updated, 0 unchanged, 7 failed"),
+        "{stdout}"
+    );
     let b = &s.base;
     for expected in [
         format!("{b}/bomb.html: body larger than 5000000 bytes"),
@@ -99,18 +148,35 @@ fn bombs_drips_and_redirect_games_fail_alone() {
         format!("{b}/silent.html: timed out"),
         format!("{b}/deep.html: HTML nested deeper than"),
     ] {
-        assert!(stdout.contains(&expected), "missing {expected:?} in:\n{stdout}");
+        assert!(
+            stdout.contains(&expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
     }
-    assert!(stdout.contains(&format!("{b}/loop-a: ")) && stdout.contains("redirect loop"), "{stdout}");
-    assert!(stdout.contains(&format!("{b}/hop0: ")) && stdout.contains("more than 10 redirects"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{b}/loop-a: ")) && stdout.contains("redirect loop"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{b}/hop0: ")) && stdout.contains("more than 10 redirects"),
+        "{stdout}"
+    );
     assert_eq!(s.hits("/hop10"), 1, "ten redirects followed");
     assert_eq!(s.hits("/hop11"), 0, "the eleventh is not");
     // The entity bomb is not expanded: the feed either fails to parse or yields its one link,
     // and memory stays bounded.
     assert!(
-        stdout.contains("laughs: 0 new, 0 updated, 0 unchanged, 1 failed") || stdout.contains("(error: source laughs:"),
+        stdout.contains("laughs: 0 new, 0 updated, 0 unchanged, 1 failed")
+            || stdout.contains("(error: source laughs:"),
         "{stdout}"
     );
-    assert!(peak_kb < 200_000, "peak RSS {peak_kb} kB: the 1 GiB bomb must stop at the 5 MB cap");
-    assert!(!common::files(dir.path()).iter().any(|f| f.contains(".agg-tmp-")));
+    assert!(
+        peak_kb < 200_000,
+        "peak RSS {peak_kb} kB: the 1 GiB bomb must stop at the 5 MB cap"
+    );
+    assert!(
+        !common::files(dir.path())
+            .iter()
+            .any(|f| f.contains(".agg-tmp-"))
+    );
 }

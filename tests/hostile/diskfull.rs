@@ -35,16 +35,38 @@ fn disk_full_keeps_previous_files_and_catches_up_later() {
 
     let s = Hostile::start();
     s.on("/list.html", ok("text/html", list(&["/1.html", "/2.html"])));
-    s.on("/1.html", ok("text/html", article("First story before the disk fills")));
-    s.on("/2.html", ok("text/html", article("Second story before the disk fills")));
-    let sources = format!("  - name: full\n    kind: html\n    url: \"{}/list.html\"\n    links: \"a.l\"\n", s.base);
-    let config = config_with_fetch(dir.path(), "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_private_networks: true\n", &sources)
-        .replace(&format!("{}/content", dir.path().display()), &format!("{}/content", out_dir.display()))
-        .replace(&format!("{}/feeds", dir.path().display()), &format!("{}/feeds", out_dir.display()));
+    s.on(
+        "/1.html",
+        ok("text/html", article("First story before the disk fills")),
+    );
+    s.on(
+        "/2.html",
+        ok("text/html", article("Second story before the disk fills")),
+    );
+    let sources = format!(
+        "  - name: full\n    kind: html\n    url: \"{}/list.html\"\n    links: \"a.l\"\n",
+        s.base
+    );
+    let config = config_with_fetch(
+        dir.path(),
+        "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_private_networks: true\n",
+        &sources,
+    )
+    .replace(
+        &format!("{}/content", dir.path().display()),
+        &format!("{}/content", out_dir.display()),
+    )
+    .replace(
+        &format!("{}/feeds", dir.path().display()),
+        &format!("{}/feeds", out_dir.display()),
+    );
     let first = common::agg(dir.path(), &config, &["fetch-once"]);
     assert!(first.status.success(), "{}", common::stdout(&first));
     let snapshot = |root: &std::path::Path| -> Vec<(String, Vec<u8>)> {
-        common::files(root).into_iter().map(|f| (f.clone(), std::fs::read(root.join(&f)).unwrap())).collect()
+        common::files(root)
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read(root.join(&f)).unwrap()))
+            .collect()
     };
     let before = snapshot(&out_dir);
 
@@ -60,19 +82,45 @@ fn disk_full_keeps_previous_files_and_catches_up_later() {
         let _ = f.sync_all();
     }
     assert!(size > 0);
-    s.on("/list.html", ok("text/html", list(&["/1.html", "/2.html", "/3.html"])));
-    s.on("/3.html", ok("text/html", article(&format!("Third story arrives on a full disk {}", "long text ".repeat(200)))));
+    s.on(
+        "/list.html",
+        ok("text/html", list(&["/1.html", "/2.html", "/3.html"])),
+    );
+    s.on(
+        "/3.html",
+        ok(
+            "text/html",
+            article(&format!(
+                "Third story arrives on a full disk {}",
+                "long text ".repeat(200)
+            )),
+        ),
+    );
     let full = common::agg(dir.path(), &config, &["fetch-once"]);
     let stdout = common::stdout(&full);
     assert_eq!(full.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("full: 0 new, 0 updated, 2 unchanged, 1 failed"), "{stdout}");
-    assert!(stdout.contains(&format!("cannot write {}/content/full/", out_dir.display())), "the error names the file:\n{stdout}");
+    assert!(
+        stdout.contains("full: 0 new, 0 updated, 2 unchanged, 1 failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("cannot write {}/content/full/", out_dir.display())),
+        "the error names the file:\n{stdout}"
+    );
     assert!(stdout.to_lowercase().contains("no space left"), "{stdout}");
     std::fs::remove_file(&filler).unwrap();
-    assert_eq!(snapshot(&out_dir), before, "previous files intact, no temp file left");
+    assert_eq!(
+        snapshot(&out_dir),
+        before,
+        "previous files intact, no temp file left"
+    );
 
     // With space again, the next run writes the article it could not write before.
     let again = common::agg(dir.path(), &config, &["fetch-once"]);
     assert!(again.status.success(), "{}", common::stdout(&again));
-    assert!(common::stdout(&again).contains("full: 1 new, 0 updated, 2 unchanged, 0 failed"), "{}", common::stdout(&again));
+    assert!(
+        common::stdout(&again).contains("full: 1 new, 0 updated, 2 unchanged, 0 failed"),
+        "{}",
+        common::stdout(&again)
+    );
 }

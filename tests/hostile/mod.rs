@@ -26,7 +26,10 @@ pub fn article(title: &str) -> String {
 
 /// An HTML list page linking every path.
 pub fn list(paths: &[&str]) -> String {
-    let links: String = paths.iter().map(|p| format!("<a class=\"l\" href=\"{p}\">{p}</a>\n")).collect();
+    let links: String = paths
+        .iter()
+        .map(|p| format!("<a class=\"l\" href=\"{p}\">{p}</a>\n"))
+        .collect();
     format!("<html><body>{links}</body></html>")
 }
 
@@ -43,7 +46,10 @@ pub fn agg_env(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) ->
     let path = dir.join("agg.yaml");
     std::fs::write(&path, config).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_agg"));
-    cmd.args(args).arg("--config").arg(&path).env("RUST_LOG", "agg=debug");
+    cmd.args(args)
+        .arg("--config")
+        .arg(&path)
+        .env("RUST_LOG", "agg=debug");
     for (k, v) in env {
         cmd.env(k, v);
     }

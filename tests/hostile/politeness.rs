@@ -6,7 +6,8 @@ use super::server::{Hostile, ok, with_headers};
 use super::{article, config_with_fetch, list};
 use crate::common;
 
-const FETCH: &str = "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_private_networks: true\n";
+const FETCH: &str =
+    "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_private_networks: true\n";
 
 fn html_source(name: &str, base: &str) -> String {
     format!("  - name: {name}\n    kind: html\n    url: \"{base}/list.html\"\n    links: \"a.l\"\n")
@@ -15,42 +16,96 @@ fn html_source(name: &str, base: &str) -> String {
 #[test]
 fn robots_txt_is_honoured_and_5xx_means_disallow() {
     let open = Hostile::start();
-    open.on("/robots.txt", ok("text/plain", "User-agent: *\nDisallow: /private/\n"));
-    open.on("/list.html", ok("text/html", list(&["/private/a.html", "/pub/a.html"])));
+    open.on(
+        "/robots.txt",
+        ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
+    );
+    open.on(
+        "/list.html",
+        ok("text/html", list(&["/private/a.html", "/pub/a.html"])),
+    );
     open.on("/private/a.html", ok("text/html", article("Private")));
     open.on("/pub/a.html", ok("text/html", article("Public")));
     let broken = Hostile::start();
     broken.on("/robots.txt", with_headers(503, &[], "down"));
     broken.on("/list.html", ok("text/html", list(&["/a.html"])));
     let dir = tempfile::tempdir().unwrap();
-    let sources = format!("{}{}", html_source("open", &open.base), html_source("broken", &broken.base));
-    let out = common::agg(dir.path(), &config_with_fetch(dir.path(), FETCH, &sources), &["fetch-once"]);
+    let sources = format!(
+        "{}{}",
+        html_source("open", &open.base),
+        html_source("broken", &broken.base)
+    );
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), FETCH, &sources),
+        &["fetch-once"],
+    );
     let stdout = common::stdout(&out);
-    assert!(stdout.contains("open: 1 new, 0 updated, 0 unchanged, 1 failed"), "{stdout}");
-    assert!(stdout.contains(&format!("{}/private/a.html: disallowed by robots.txt", open.base)), "{stdout}");
+    assert!(
+        stdout.contains("open: 1 new, 0 updated, 0 unchanged, 1 failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{}/private/a.html: disallowed by robots.txt",
+            open.base
+        )),
+        "{stdout}"
+    );
     assert_eq!(open.hits("/private/a.html"), 0);
-    assert_eq!(open.hits("/robots.txt"), 1, "robots.txt is fetched once per origin and cached");
-    assert!(stdout.contains(&format!("(error: source broken: {}/list.html: disallowed by robots.txt)", broken.base)), "{stdout}");
+    assert_eq!(
+        open.hits("/robots.txt"),
+        1,
+        "robots.txt is fetched once per origin and cached"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "(error: source broken: {}/list.html: disallowed by robots.txt)",
+            broken.base
+        )),
+        "{stdout}"
+    );
     assert_eq!(broken.hits("/list.html"), 0);
     let ua = &open.requests("/robots.txt")[0].headers;
-    assert!(ua.iter().any(|(k, v)| k == "user-agent" && v.starts_with("agg/")), "{ua:?}");
+    assert!(
+        ua.iter()
+            .any(|(k, v)| k == "user-agent" && v.starts_with("agg/")),
+        "{ua:?}"
+    );
 }
 
 #[test]
 fn retry_after_postpones_the_host() {
     let s = Hostile::start();
-    s.on("/list.html", ok("text/html", list(&["/a.html", "/b.html", "/c.html"])));
-    s.on("/a.html", with_headers(429, &[("Retry-After", "120")], "slow down"));
+    s.on(
+        "/list.html",
+        ok("text/html", list(&["/a.html", "/b.html", "/c.html"])),
+    );
+    s.on(
+        "/a.html",
+        with_headers(429, &[("Retry-After", "120")], "slow down"),
+    );
     s.on("/b.html", ok("text/html", article("B")));
     s.on("/c.html", ok("text/html", article("C")));
     let dir = tempfile::tempdir().unwrap();
     // One request at a time, in listing order, so /a answers before /b and /c are asked.
     let fetch = "  timeout_secs: 5\n  per_host_interval_ms: 0\n  concurrency: 1\n  per_host_concurrency: 1\n  allow_private_networks: true\n";
-    let out = common::agg(dir.path(), &config_with_fetch(dir.path(), fetch, &html_source("busy", &s.base)), &["fetch-once"]);
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), fetch, &html_source("busy", &s.base)),
+        &["fetch-once"],
+    );
     let stdout = common::stdout(&out);
-    assert!(stdout.contains("busy: 0 new, 0 updated, 0 unchanged, 3 failed"), "{stdout}");
+    assert!(
+        stdout.contains("busy: 0 new, 0 updated, 0 unchanged, 3 failed"),
+        "{stdout}"
+    );
     assert!(stdout.contains("host asked to wait 1"), "{stdout}");
-    assert_eq!(s.hits("/b.html") + s.hits("/c.html"), 0, "postponed pages are not requested");
+    assert_eq!(
+        s.hits("/b.html") + s.hits("/c.html"),
+        0,
+        "postponed pages are not requested"
+    );
 }
 
 #[test]
@@ -59,17 +114,43 @@ fn validators_go_back_byte_for_byte_and_a_304_costs_nothing() {
     let feed = "<rss version=\"2.0\"><channel><title>t</title><link>/</link><description>d</description><item><title>A</title><link>/a.html</link></item></channel></rss>";
     let etag = "W/\"x-1\\\"2\"";
     let lm = "Tue, 03 Mar 2026 10:00:00 GMT";
-    s.on("/feed.xml", with_headers(200, &[("Content-Type", "application/rss+xml"), ("ETag", etag), ("Last-Modified", lm)], feed));
+    s.on(
+        "/feed.xml",
+        with_headers(
+            200,
+            &[
+                ("Content-Type", "application/rss+xml"),
+                ("ETag", etag),
+                ("Last-Modified", lm),
+            ],
+            feed,
+        ),
+    );
     s.on("/a.html", ok("text/html", article("A")));
     let dir = tempfile::tempdir().unwrap();
-    let config = config_with_fetch(dir.path(), FETCH, &format!("  - name: f\n    kind: feed\n    url: \"{}/feed.xml\"\n", s.base));
-    assert!(common::agg(dir.path(), &config, &["fetch-once"]).status.success());
+    let config = config_with_fetch(
+        dir.path(),
+        FETCH,
+        &format!(
+            "  - name: f\n    kind: feed\n    url: \"{}/feed.xml\"\n",
+            s.base
+        ),
+    );
+    assert!(
+        common::agg(dir.path(), &config, &["fetch-once"])
+            .status
+            .success()
+    );
     // Now the server answers 304 with a body that is not a feed: parsing it would fail.
     s.on("/feed.xml", with_headers(304, &[], "garbage <<<"));
     let before = common::files(dir.path());
     let out = common::agg(dir.path(), &config, &["fetch-once"]);
     assert!(out.status.success(), "{}", common::stdout(&out));
-    assert!(common::stdout(&out).contains("f: 0 new, 0 updated, 0 unchanged, 0 failed"), "{}", common::stdout(&out));
+    assert!(
+        common::stdout(&out).contains("f: 0 new, 0 updated, 0 unchanged, 0 failed"),
+        "{}",
+        common::stdout(&out)
+    );
     let second = &s.requests("/feed.xml")[1].headers;
     let get = |k: &str| second.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     assert_eq!(get("if-none-match"), Some(etag));
@@ -80,13 +161,23 @@ fn validators_go_back_byte_for_byte_and_a_304_costs_nothing() {
 #[test]
 fn requests_to_one_host_are_spaced() {
     let s = Hostile::start();
-    s.on("/list.html", ok("text/html", list(&["/1.html", "/2.html", "/3.html"])));
+    s.on(
+        "/list.html",
+        ok("text/html", list(&["/1.html", "/2.html", "/3.html"])),
+    );
     for i in 1..=3 {
-        s.on(&format!("/{i}.html"), ok("text/html", article(&format!("Story {i}"))));
+        s.on(
+            &format!("/{i}.html"),
+            ok("text/html", article(&format!("Story {i}"))),
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let fetch = "  timeout_secs: 5\n  per_host_interval_ms: 400\n  per_host_concurrency: 4\n  allow_private_networks: true\n";
-    let out = common::agg(dir.path(), &config_with_fetch(dir.path(), fetch, &html_source("spaced", &s.base)), &["fetch-once"]);
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), fetch, &html_source("spaced", &s.base)),
+        &["fetch-once"],
+    );
     assert!(out.status.success(), "{}", common::stdout(&out));
     let mut times: Vec<_> = ["/robots.txt", "/list.html", "/1.html", "/2.html", "/3.html"]
         .iter()
@@ -95,6 +186,10 @@ fn requests_to_one_host_are_spaced() {
     times.sort();
     for w in times.windows(2) {
         // Starts are 400 ms apart; arrival can shift by connection set-up, hence the margin.
-        assert!(w[1] - w[0] >= Duration::from_millis(300), "requests closer than the interval: {:?}", w[1] - w[0]);
+        assert!(
+            w[1] - w[0] >= Duration::from_millis(300),
+            "requests closer than the interval: {:?}",
+            w[1] - w[0]
+        );
     }
 }

@@ -5,7 +5,12 @@ use agg::markdown::{Document, render};
 use proptest::prelude::*;
 
 fn front_matter(md: &str) -> serde_yaml::Mapping {
-    let yaml = md.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
+    let yaml = md
+        .strip_prefix("---\n")
+        .unwrap()
+        .split("\n---\n")
+        .next()
+        .unwrap();
     serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("unparseable front matter: {e}\n{yaml}"))
 }
 

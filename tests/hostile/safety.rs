@@ -35,22 +35,65 @@ fn hostile_markup_titles_and_tags_are_neutralised() {
         "t".repeat(300)
     );
     let fetch = "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_private_networks: true\n";
-    let out = common::agg(dir.path(), &config_with_fetch(dir.path(), fetch, &sources), &["fetch-once"]);
-    assert!(out.status.success(), "{}\n{}", common::stdout(&out), common::stderr(&out));
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), fetch, &sources),
+        &["fetch-once"],
+    );
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        common::stdout(&out),
+        common::stderr(&out)
+    );
 
     let content = dir.path().join("content/evil");
     let files = common::files(&content);
     assert_eq!(files.len(), 1);
     let md = std::fs::read_to_string(content.join(&files[0])).unwrap();
-    let yaml = md.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
+    let yaml = md
+        .strip_prefix("---\n")
+        .unwrap()
+        .split("\n---\n")
+        .next()
+        .unwrap();
     let fm: serde_yaml::Mapping = serde_yaml::from_str(yaml).unwrap();
-    assert_eq!(fm.get("title").and_then(|v| v.as_str()), Some(HOSTILE_TITLE));
-    let tags: Vec<&str> = fm.get("tags").unwrap().as_sequence().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(
+        fm.get("title").and_then(|v| v.as_str()),
+        Some(HOSTILE_TITLE)
+    );
+    let tags: Vec<&str> = fm
+        .get("tags")
+        .unwrap()
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert_eq!(tags[..3], ["x\"y", "con", "---"]);
-    assert_eq!(fm.len(), 17, "no key added by hostile values: {:?}", fm.keys().collect::<Vec<_>>());
+    assert_eq!(
+        fm.len(),
+        17,
+        "no key added by hostile values: {:?}",
+        fm.keys().collect::<Vec<_>>()
+    );
     let body = md.split("\n---\n").nth(1).unwrap();
-    for bad in ["<script", "alert(", "javascript:", "data:text", "onerror", "onclick", "<iframe", "display:none", "{{<", "{{%"] {
-        assert!(!body.contains(bad), "{bad:?} survived into the Markdown:\n{body}");
+    for bad in [
+        "<script",
+        "alert(",
+        "javascript:",
+        "data:text",
+        "onerror",
+        "onclick",
+        "<iframe",
+        "display:none",
+        "{{<",
+        "{{%",
+    ] {
+        assert!(
+            !body.contains(bad),
+            "{bad:?} survived into the Markdown:\n{body}"
+        );
     }
     assert!(body.contains("Normal paragraph text"));
 
@@ -67,10 +110,18 @@ fn hostile_markup_titles_and_tags_are_neutralised() {
         assert!(p.starts_with(&root), "{f} escapes the feeds folder");
         for seg in std::path::Path::new(&f).components() {
             let seg = seg.as_os_str().to_string_lossy();
-            assert!(seg != ".." && !seg.is_empty() && seg.len() <= 120, "bad segment {seg:?} in {f}");
+            assert!(
+                seg != ".." && !seg.is_empty() && seg.len() <= 120,
+                "bad segment {seg:?} in {f}"
+            );
         }
     }
-    let top: std::collections::BTreeSet<String> =
-        common::files(dir.path()).iter().map(|f| f.split('/').next().unwrap().to_string()).collect();
-    assert_eq!(top.into_iter().collect::<Vec<_>>(), ["agg.yaml", "content", "feeds", "state"]);
+    let top: std::collections::BTreeSet<String> = common::files(dir.path())
+        .iter()
+        .map(|f| f.split('/').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        top.into_iter().collect::<Vec<_>>(),
+        ["agg.yaml", "content", "feeds", "state"]
+    );
 }

@@ -40,7 +40,10 @@ pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Behaviour {
 pub fn with_headers(status: u16, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> Behaviour {
     Behaviour::Respond {
         status,
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body: Arc::new(body.into()),
     }
 }
@@ -84,7 +87,9 @@ impl Hostile {
             rt.block_on(async move {
                 let listener = TcpListener::from_std(std_listener).unwrap();
                 loop {
-                    let Ok((sock, _)) = listener.accept().await else { continue };
+                    let Ok((sock, _)) = listener.accept().await else {
+                        continue;
+                    };
                     tokio::spawn(serve(sock, r.clone(), l.clone()));
                 }
             });
@@ -103,7 +108,13 @@ impl Hostile {
     }
 
     pub fn requests(&self, path: &str) -> Vec<Seen> {
-        self.log.lock().unwrap().iter().filter(|s| s.path == path).cloned().collect()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
     }
 
     pub fn hits(&self, path: &str) -> usize {
@@ -129,7 +140,11 @@ async fn serve(
     }
     let head = String::from_utf8_lossy(&buf).to_string();
     let mut lines = head.lines();
-    let path = lines.next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("/").to_string();
+    let path = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/")
+        .to_string();
     let headers = lines
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':'))
@@ -147,8 +162,15 @@ async fn serve(
         behaviour = *inner;
     }
     match behaviour {
-        Behaviour::Respond { status, headers, body } => {
-            let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+        Behaviour::Respond {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
             for (k, v) in headers {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
@@ -157,7 +179,10 @@ async fn serve(
             let _ = sock.write_all(&body).await;
         }
         Behaviour::Drip { every, body } => {
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n", body.len());
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
             let _ = sock.write_all(head.as_bytes()).await;
             for b in body {
                 if sock.write_all(&[b]).await.is_err() {
@@ -170,12 +195,16 @@ async fn serve(
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
         Behaviour::LyingLength { claimed } => {
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {claimed}\r\n\r\n<html>");
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {claimed}\r\n\r\n<html>"
+            );
             let _ = sock.write_all(head.as_bytes()).await;
             tokio::time::sleep(Duration::from_secs(30)).await;
         }
         Behaviour::Redirect { status, location } => {
-            let head = format!("HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let head = format!(
+                "HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
             let _ = sock.write_all(head.as_bytes()).await;
         }
         Behaviour::Delayed(..) => unreachable!("unwrapped above"),

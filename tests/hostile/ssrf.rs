@@ -10,13 +10,28 @@ fn redirects_to_private_addresses_are_refused_in_every_spelling() {
     let s = Hostile::start();
     let port = s.port;
     s.on("/ok.html", ok("text/html", article("Allowed story")));
-    s.on("/secret.html", ok("text/html", article("Secret internal page")));
+    s.on(
+        "/secret.html",
+        ok("text/html", article("Secret internal page")),
+    );
     let targets = [
-        ("/r-loopback", format!("http://127.0.0.1:{port}/secret.html")),
-        ("/r-mapped", format!("http://[::ffff:127.0.0.1]:{port}/secret.html")),
-        ("/r-decimal", format!("http://2130706433:{port}/secret.html")),
+        (
+            "/r-loopback",
+            format!("http://127.0.0.1:{port}/secret.html"),
+        ),
+        (
+            "/r-mapped",
+            format!("http://[::ffff:127.0.0.1]:{port}/secret.html"),
+        ),
+        (
+            "/r-decimal",
+            format!("http://2130706433:{port}/secret.html"),
+        ),
         ("/r-hex", format!("http://0x7f.1:{port}/secret.html")),
-        ("/r-metadata", "http://169.254.169.254/latest/meta-data/".to_string()),
+        (
+            "/r-metadata",
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+        ),
         ("/r-file", "file:///etc/passwd".to_string()),
         ("/r-ftp", "ftp://localhost/x".to_string()),
     ];
@@ -35,32 +50,72 @@ fn redirects_to_private_addresses_are_refused_in_every_spelling() {
     let fetch = "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_hosts: [\"localhost\"]\n";
     let config = config_with_fetch(dir.path(), fetch, &sources);
     // Proxies from the environment are ignored: this one does not exist.
-    let proxy = [("HTTP_PROXY", "http://127.0.0.1:9"), ("http_proxy", "http://127.0.0.1:9"), ("ALL_PROXY", "http://127.0.0.1:9")];
+    let proxy = [
+        ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ("http_proxy", "http://127.0.0.1:9"),
+        ("ALL_PROXY", "http://127.0.0.1:9"),
+    ];
     let out = agg_env(dir.path(), &config, &["fetch-once"], &proxy);
     let stdout = common::stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", common::stderr(&out));
-    assert!(stdout.contains("guarded: 1 new, 0 updated, 0 unchanged, 7 failed"), "{stdout}");
-    assert_eq!(s.hits("/secret.html"), 0, "no redirect reached the private target");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        common::stderr(&out)
+    );
+    assert!(
+        stdout.contains("guarded: 1 new, 0 updated, 0 unchanged, 7 failed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        s.hits("/secret.html"),
+        0,
+        "no redirect reached the private target"
+    );
     for what in ["127.0.0.1", "::ffff:127.0.0.1", "169.254.169.254"] {
-        assert!(stdout.contains(&format!("refusing non-public address {what}")), "{what} not refused:\n{stdout}");
+        assert!(
+            stdout.contains(&format!("refusing non-public address {what}")),
+            "{what} not refused:\n{stdout}"
+        );
     }
-    assert!(stdout.contains("/r-file: redirect to file:///etc/passwd not followed"), "{stdout}");
-    assert!(stdout.contains("redirect to unsupported scheme ftp"), "{stdout}");
+    assert!(
+        stdout.contains("/r-file: redirect to file:///etc/passwd not followed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("redirect to unsupported scheme ftp"),
+        "{stdout}"
+    );
     // Literal loopback URLs in a source are refused too, before any connection.
-    assert!(stdout.contains("literal: 0 new, 0 updated, 0 unchanged, 2 failed"), "{stdout}");
+    assert!(
+        stdout.contains("literal: 0 new, 0 updated, 0 unchanged, 2 failed"),
+        "{stdout}"
+    );
     assert_eq!(s.hits("/ok.html"), 1, "only the allowed name fetched it");
 }
 
 #[test]
 fn names_resolving_to_loopback_are_refused_by_default() {
     let s = Hostile::start();
-    s.on("/feed.xml", ok("application/rss+xml", "<rss version=\"2.0\"><channel><title>t</title></channel></rss>"));
+    s.on(
+        "/feed.xml",
+        ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
+        ),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let sources = format!("  - name: local\n    kind: feed\n    url: \"http://localhost:{}/feed.xml\"\n", s.port);
+    let sources = format!(
+        "  - name: local\n    kind: feed\n    url: \"http://localhost:{}/feed.xml\"\n",
+        s.port
+    );
     let config = config_with_fetch(dir.path(), "  timeout_secs: 5\n", &sources);
     let out = agg_env(dir.path(), &config, &["fetch-once"], &[]);
     let stdout = common::stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("resolves only to non-public addresses"), "{stdout}");
+    assert!(
+        stdout.contains("resolves only to non-public addresses"),
+        "{stdout}"
+    );
     assert_eq!(s.hits("/feed.xml"), 0);
 }

@@ -153,3 +153,26 @@ fn prefers_marked_article_body() {
     let out = main_content(&Html::parse_document(&html)).unwrap();
     assert_eq!(out.matches("<p>").count(), 4, "{out}");
 }
+
+/// Regression (a 2005 Yahoo China page): the copyright box, one paragraph in a cell classed
+/// `sbody`, outscored the article cell that also held a long related-links list.
+#[test]
+fn many_paragraphs_beat_one_paragraph_with_a_body_class() {
+    let para = "<p>像许多日本女性一样，顺子一直等到三十岁出头才结婚，在决定结婚后便把精力放在建立新家庭上。</p>";
+    let links: String = (0..12)
+        .map(|i| format!("<li><a href='/n{i}'>[情感] 另一条相关新闻的标题在这里第{i}条</a></li>"))
+        .collect();
+    let copyright = format!(
+        "<p>{}</p>",
+        "雅虎中国的所有内容均由其内容合作方根据协议提供，我们有权转载或摘编已在报刊上刊登的作品。"
+            .repeat(4)
+    );
+    let html = format!(
+        "<body><table><tr><td>{}<ul>{links}</ul></td></tr>\
+         <tr><td class='sbody'>{copyright}</td></tr></table></body>",
+        para.repeat(8)
+    );
+    let body = body_text(&Html::parse_document(&html));
+    assert_keeps(&body, &["像许多日本女性一样，顺子一直等到三十岁出头才结婚"]);
+    assert_drops(&body, &["雅虎中国的所有内容均由其内容合作方根据协议提供"]);
+}

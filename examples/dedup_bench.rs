@@ -1,0 +1,330 @@
+//! Measures near-duplicate detection on a labelled set built from the bench pages in
+//! `../shared/bench/{aeb,zh}` (skips cleanly without them). Run with `scripts/bench-dedup`.
+//!
+//! For every labelled bench article P (its body as agg extracts it from P's page):
+//! - true duplicates: P's body republished inside another page's chrome (that page's article
+//!   removed, its navigation, lists and footer kept) under another URL and title; the same
+//!   with one sentence replaced; the same with a reprint's lead-in/credit lines added;
+//! - distinct: the articles at odd positions are held out of the index and must match
+//!   nothing, as must a "same topic" page that shares P's lead paragraph but continues with a
+//!   held-out article's body.
+//!
+//! Articles at even positions are indexed and get the duplicate variants.
+//!
+//! Originals are fingerprinted and indexed first (as the pipeline does); then every variant
+//! is extracted from its HTML with agg's extractor, fingerprinted and looked up. Reported:
+//! precision and recall at the configured threshold and nearby ones, false merges, and the
+//! cost per item (extraction, and fingerprint + lookup alone).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use agg::dedup::{self, Settings};
+use agg::store::Store;
+use scraper::{Html, Selector};
+use url::Url;
+
+struct Doc {
+    url: String,
+    html: String,
+}
+
+fn load(root: &Path) -> Vec<Vec<Doc>> {
+    let mut sets = Vec::new();
+    for set in ["aeb", "zh"] {
+        let dir = root.join(set);
+        let Ok(truth) = std::fs::read(dir.join("ground-truth.json")) else {
+            continue;
+        };
+        let truth: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&truth).expect("ground truth");
+        let mut docs: Vec<Doc> = truth
+            .iter()
+            .filter_map(|(id, v)| {
+                v["articleBody"].as_str()?; // labelled pages only
+                let bytes = std::fs::read(dir.join("html").join(format!("{id}.html"))).ok()?;
+                let html = agg::fetch::charset::decode(&bytes, None);
+                let url = v["url"]
+                    .as_str()
+                    .filter(|u| u.starts_with("http"))
+                    .map_or_else(|| format!("https://{set}.example/{id}"), str::to_string);
+                Some(Doc { url, html })
+            })
+            .collect();
+        docs.sort_by(|a, b| a.url.cmp(&b.url));
+        sets.push(docs);
+    }
+    sets
+}
+
+/// `host`'s page without its article: headings, paragraphs and article containers removed.
+fn chrome(host: &str) -> String {
+    let mut doc = Html::parse_document(host);
+    let sel = Selector::parse("p, article, main, h1, script, style, [itemprop=articleBody], [class*=article], [class*=content]").unwrap();
+    let ids: Vec<_> = doc.select(&sel).map(|e| e.id()).collect();
+    for id in ids {
+        if let Some(mut n) = doc.tree.get_mut(id) {
+            n.detach();
+        }
+    }
+    doc.html()
+}
+
+fn republish(chrome: &str, title: &str, body: &str) -> String {
+    let paras: String = body
+        .split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p)))
+        .collect();
+    let article = format!("<article><h1>{}</h1>{paras}</article>", escape(title));
+    match chrome
+        .find("<body")
+        .and_then(|i| chrome[i..].find('>').map(|j| i + j + 1))
+    {
+        Some(at) => format!("{}{article}{}", &chrome[..at], &chrome[at..]),
+        None => format!("<html><body>{article}{chrome}</body></html>"),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Replaces the middle sentence of `body` with `other`'s first sentence.
+fn edit_sentence(body: &str, other: &str) -> String {
+    let ends = |c: char| matches!(c, '.' | '。' | '!' | '！' | '?' | '？');
+    let sentences: Vec<&str> = body.split_inclusive(ends).collect();
+    let replacement = other.split_inclusive(ends).next().unwrap_or("");
+    let mid = sentences.len() / 2;
+    sentences
+        .iter()
+        .enumerate()
+        .map(|(i, s)| if i == mid { replacement } else { s })
+        .collect()
+}
+
+fn extract_text(html: &str, url: &str) -> String {
+    let url = Url::parse(url).unwrap();
+    let opts = agg::extract::Options {
+        timezone: chrono_tz::Tz::UTC,
+        rule: None,
+        hint: None,
+    };
+    agg::extract::extract(html, &url, &opts)
+        .map(|a| a.text)
+        .unwrap_or_default()
+}
+
+fn main() {
+    let root = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/bench"));
+    let sets = load(&root);
+    if sets.iter().all(Vec::is_empty) {
+        println!(
+            "dedup bench: skipped (no bench pages under {})",
+            root.display()
+        );
+        return;
+    }
+    let settings = Settings::default();
+    let store = Store::memory().expect("store");
+    let mut originals = Vec::new(); // (set, index, id, fingerprint)
+    // (expected original id or None, fingerprint, kind)
+    let mut probes: Vec<(Option<String>, Option<u64>, &str)> = Vec::new();
+    let mut short = 0;
+    let mut bodies: Vec<String> = Vec::new();
+    let started = Instant::now();
+    for (s, docs) in sets.iter().enumerate() {
+        for (i, d) in docs.iter().enumerate() {
+            let text = extract_text(&d.html, &d.url);
+            let fp = dedup::fingerprint(&text, &settings, |_| false);
+            bodies.push(text);
+            let id = format!("{s}-{i}");
+            if fp.simhash.is_none() {
+                short += 1;
+            }
+            if i % 2 == 0 {
+                store
+                    .put_fingerprint(&id, "orig", fp.simhash, &[], settings.threshold)
+                    .unwrap();
+                originals.push((s, i, id, fp.simhash));
+            } else {
+                // Held out: a distinct article, never indexed, must match nothing.
+                probes.push((None, fp.simhash, "distinct"));
+            }
+        }
+    }
+    let n_orig = bodies.len();
+    let orig_time = started.elapsed();
+    let mut extract_time = Duration::ZERO;
+    let mut at = 0;
+    for (s, docs) in sets.iter().enumerate() {
+        let n = docs.len();
+        let first = at;
+        at += n;
+        for i in (0..n).step_by(2) {
+            // The body as agg extracted it from the original page: the same text a reprint
+            // carries.
+            let body = &bodies[first + i];
+            // Another article, held out of the index (odd position).
+            let odd = ((i + 7) % n) | 1;
+            let other_body = &bodies[first + if odd < n { odd } else { 1 }];
+            let host = &docs[(i + 1) % n];
+            let c = chrome(&host.html);
+            let title = format!("Reprint {i}");
+            let reprint = format!("原标题：{title}\n来源：Other Times\n{body}\n责任编辑：王五");
+            let variants = [
+                (republish(&c, &title, body), "republished", true),
+                (
+                    republish(&c, &title, &edit_sentence(body, other_body)),
+                    "edited",
+                    true,
+                ),
+                (
+                    republish(&c, &title, &edit_sentence(&reprint, other_body)),
+                    "reprint+edit",
+                    true,
+                ),
+            ];
+            let lead = body
+                .split('\n')
+                .find(|p| !p.trim().is_empty())
+                .unwrap_or("");
+            let topic = republish(&c, &title, &format!("{lead}\n{other_body}"));
+            let all = variants.into_iter().chain([(topic, "same-topic", false)]);
+            for (k, (html, kind, dup)) in all.enumerate() {
+                let t = Instant::now();
+                let text = extract_text(&html, &format!("https://mirror{k}.example/{s}/{i}"));
+                let fp = dedup::fingerprint(&text, &settings, |_| false);
+                extract_time += t.elapsed();
+                if std::env::var_os("DEDUP_BENCH_DEBUG").is_some() {
+                    let d = fp
+                        .simhash
+                        .zip(
+                            originals
+                                .iter()
+                                .find(|o| o.2 == format!("{s}-{i}"))
+                                .and_then(|o| o.3),
+                        )
+                        .map(|(a, b)| dedup::simhash::distance(a, b));
+                    println!(
+                        "{s}-{i} {kind}: distance {d:?}, text {} chars, original {} chars",
+                        text.chars().count(),
+                        body.chars().count()
+                    );
+                }
+                probes.push((dup.then(|| format!("{s}-{i}")), fp.simhash, kind));
+            }
+        }
+    }
+    // Lookups at the configured threshold, through the store's band index.
+    let t = Instant::now();
+    let mut looked = Vec::new();
+    for (_, fp, _) in &probes {
+        let hit = fp.and_then(|h| {
+            let c = store.fingerprint_candidates(h, settings.threshold).unwrap();
+            dedup::closest(h, &c, &settings).map(|(id, _)| id.to_string())
+        });
+        looked.push(hit);
+    }
+    let lookup_time = t.elapsed();
+    report(
+        "threshold (configured)",
+        settings.threshold,
+        &probes,
+        &looked,
+    );
+    // Originals must not match each other.
+    let mut orig_merges = 0;
+    for (a, (.., fa)) in originals.iter().enumerate() {
+        for (.., fb) in &originals[..a] {
+            if let (Some(x), Some(y)) = (fa, fb)
+                && dedup::simhash::distance(*x, *y) <= settings.threshold
+            {
+                orig_merges += 1;
+            }
+        }
+    }
+    println!(
+        "originals: {n_orig} ({short} below min_chars), false merges among them: {orig_merges}"
+    );
+    // The same decisions by exact distance at other thresholds (a scan, to choose the default).
+    for th in [3, 4, 5, 6, 8, 10, 12] {
+        let s = Settings {
+            threshold: th,
+            ..settings
+        };
+        let cands: Vec<(String, u64)> = originals
+            .iter()
+            .filter_map(|(.., id, f)| f.map(|f| (id.clone(), f)))
+            .collect();
+        let hits: Vec<Option<String>> = probes
+            .iter()
+            .map(|(_, fp, _)| {
+                fp.and_then(|h| dedup::closest(h, &cands, &s).map(|(id, _)| id.to_string()))
+            })
+            .collect();
+        report("scan", th, &probes, &hits);
+        let mut merges = 0;
+        for (a, (.., fa)) in originals.iter().enumerate() {
+            for (.., fb) in &originals[..a] {
+                if let (Some(x), Some(y)) = (fa, fb)
+                    && dedup::simhash::distance(*x, *y) <= th
+                {
+                    merges += 1;
+                }
+            }
+        }
+        println!("    originals merged with each other: {merges}");
+    }
+    let per = |d: Duration, n: usize| d.as_secs_f64() * 1e6 / n.max(1) as f64;
+    println!(
+        "cost per item: extract+fingerprint {:.0} us (originals {:.0} us), fingerprint lookup {:.1} us",
+        per(extract_time, probes.len()),
+        per(orig_time, n_orig),
+        per(lookup_time, probes.len())
+    );
+}
+
+fn report(
+    label: &str,
+    th: u32,
+    probes: &[(Option<String>, Option<u64>, &str)],
+    hits: &[Option<String>],
+) {
+    let (mut tp, mut fneg, mut wrong, mut fp) = (0, 0, 0, 0);
+    let mut by_kind: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for ((want, _, kind), hit) in probes.iter().zip(hits) {
+        let e = by_kind.entry(kind).or_default();
+        e.1 += 1;
+        match (want, hit) {
+            (Some(w), Some(h)) if w == h => {
+                tp += 1;
+                e.0 += 1;
+            }
+            (Some(_), Some(_)) => wrong += 1,
+            (Some(_), None) => fneg += 1,
+            (None, Some(_)) => {
+                fp += 1;
+                e.0 += 1;
+            }
+            (None, None) => {}
+        }
+    }
+    let merges = wrong + fp;
+    let precision = tp as f64 / (tp + merges).max(1) as f64;
+    let recall = tp as f64 / (tp + fneg + wrong).max(1) as f64;
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(k, (m, n))| format!("{k} {m}/{n} matched"))
+        .collect();
+    println!(
+        "{label} {th}: precision {precision:.3} recall {recall:.3} (caught {tp}, missed {fneg}, false merges {merges}); {}",
+        kinds.join(", ")
+    );
+}
