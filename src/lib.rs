@@ -12,6 +12,7 @@ pub mod dedup;
 pub mod extract;
 pub mod fetch;
 pub mod fsutil;
+pub mod health;
 pub mod hooks;
 pub mod listing;
 pub mod markdown;
@@ -23,6 +24,7 @@ pub mod sanitize;
 pub mod serve;
 pub mod slug;
 pub mod source;
+pub mod status;
 pub mod store;
 
 pub use config::Config;

@@ -88,6 +88,9 @@ enum Command {
     Status {
         #[arg(long)]
         config: Option<PathBuf>,
+        /// text (one line per source) or json (an array of objects).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Forget an article for good: delete its file and feed entry; no later run recreates it.
     Forget {
@@ -247,13 +250,13 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status { config } => {
+        Command::Status { config, format } => {
             let c = match load(config.as_deref()) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
             let ctx = Context::open(c).context("cannot start")?;
-            Ok(print_status(&ctx)?)
+            Ok(print_status(&ctx, &format)?)
         }
         Command::Forget { config, url } => {
             let c = match load(config.as_deref()) {
@@ -373,36 +376,29 @@ fn print_report(report: &agg::RunReport) {
     if let Some(e) = &report.publish_error {
         let _ = writeln!(out, "feeds failed: {e}");
     }
+    match &report.hook {
+        Some(agg::hooks::HookOutcome::Failed(e)) => {
+            let _ = writeln!(out, "hook failed: {e}");
+        }
+        Some(agg::hooks::HookOutcome::TimedOut) => {
+            let _ = writeln!(out, "hook failed: timed out and was killed");
+        }
+        _ => {}
+    }
 }
 
-fn print_status(ctx: &Context) -> Result<ExitCode> {
-    let tz = ctx.config.site.timezone;
-    let now = chrono::Utc::now().with_timezone(&tz);
-    let mut failing = false;
-    for s in &ctx.config.sources {
-        let st = ctx.store.source_state(&s.name)?;
-        failing |= st.failures > 0;
-        let when = |d: Option<chrono::DateTime<chrono::Utc>>| {
-            d.map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_else(|| "never".into())
-        };
-        let next =
-            agg::daemon::next_run(s, &st, now).map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
-        println!(
-            "{}\t{}\tlast run {}\t{}\tnext {}",
-            s.name,
-            s.kind_name(),
-            when(st.last_run),
-            match (&st.last_error, st.last_run) {
-                (_, None) => "-".to_string(),
-                (None, _) => "ok".to_string(),
-                (Some(e), _) => format!("failing x{}: {e}", st.failures),
-            },
-            next.unwrap_or_else(|| "-".into())
+fn print_status(ctx: &Context, format: &str) -> Result<ExitCode> {
+    let statuses = agg::status::collect(ctx)?;
+    if format == "json" {
+        println!("{}", serde_json::to_string_pretty(&statuses)?);
+    } else {
+        print!(
+            "{}",
+            agg::status::render_text(&statuses, ctx.config.site.timezone)
         );
+        println!("items: {}", ctx.store.count_items()?);
     }
-    println!("items: {}", ctx.store.count_items()?);
-    Ok(if failing {
+    Ok(if statuses.iter().any(|s| s.unhealthy()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

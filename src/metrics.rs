@@ -56,6 +56,14 @@ pub struct Metrics {
     pub last_success: Family<SourceLabel, Gauge<f64, AtomicU64>>,
     pub websub_pings: Family<Outcome, Counter>,
     pub hook_runs: Family<Outcome, Counter>,
+    pub extraction_health: Family<SourceField, Gauge<f64, AtomicU64>>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceField {
+    pub source: String,
+    /// title, date, thumbnail or body.
+    pub field: String,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -79,6 +87,7 @@ impl Metrics {
             last_success: Family::default(),
             websub_pings: Family::default(),
             hook_runs: Family::default(),
+            extraction_health: Family::default(),
         };
         {
             let mut r = m.registry.lock().expect("fresh mutex");
@@ -137,6 +146,11 @@ impl Metrics {
                 "after_run hook runs, by outcome",
                 m.hook_runs.clone(),
             );
+            r.register(
+                "extraction_health_ratio",
+                "Share of a source's latest items with each field extracted",
+                m.extraction_health.clone(),
+            );
         }
         Arc::new(m)
     }
@@ -180,6 +194,21 @@ impl Metrics {
                 source: source.into(),
             })
             .set(now);
+    }
+
+    pub fn health(&self, source: &str, shares: &crate::store::HealthShares) {
+        for (field, v) in [
+            ("title", shares.title),
+            ("date", shares.date),
+            ("thumbnail", shares.thumbnail),
+            ("body", shares.body),
+        ] {
+            let key = SourceField {
+                source: source.into(),
+                field: field.into(),
+            };
+            self.extraction_health.get_or_create(&key).set(v);
+        }
     }
 
     pub fn observe_fetch(&self, source: &str, seconds: f64) {

@@ -63,7 +63,12 @@ pub struct RunReport {
 
 impl RunReport {
     pub fn clean(&self) -> bool {
-        self.publish_error.is_none() && self.sources.iter().all(SourceReport::clean)
+        self.publish_error.is_none()
+            && self.sources.iter().all(SourceReport::clean)
+            && self
+                .hook
+                .as_ref()
+                .is_none_or(|h| *h == crate::hooks::HookOutcome::Ok)
     }
     pub fn wrote_anything(&self) -> bool {
         self.sources.iter().any(|s| s.new + s.updated > 0) || !self.feeds.written.is_empty()
@@ -115,6 +120,15 @@ impl Context {
 
 /// Runs the given sources (all when `names` is empty) and publishes the feeds.
 pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
+    // Items whose Markdown file the user deleted become tombstones: never recreated, and gone
+    // from the feeds published below.
+    match ctx.store.tombstone_deleted_files() {
+        Ok(gone) if !gone.is_empty() => {
+            tracing::info!(items = gone.len(), "deleted files became tombstones")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot check for deleted files"),
+    }
     let sources: Vec<&Source> = ctx
         .config
         .sources
@@ -234,6 +248,7 @@ async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
             tracing::warn!(error = %e, "listing failed");
             report.error = Some(msg);
             record_state(ctx, source, state, Some(e.to_string()));
+            finish_source(ctx, source, &report);
             return report;
         }
     };
@@ -261,7 +276,44 @@ async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
         state.last_modified = validators.last_modified;
     }
     record_state(ctx, source, state, error);
+    finish_source(ctx, source, &report);
     report
+}
+
+/// Records the run and re-judges the source's extraction health; a new alert is logged once.
+fn finish_source(ctx: &Context, source: &Source, report: &SourceReport) {
+    let run = crate::store::RunRecord {
+        finished: Some(Utc::now()),
+        ok: report.clean(),
+        new: report.new,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        failed: report.failed,
+        error: report
+            .error
+            .clone()
+            .or_else(|| report.page_errors.first().cloned()),
+    };
+    if let Err(e) = ctx.store.record_run(&source.name, &run) {
+        tracing::error!(error = %e, "cannot record run");
+    }
+    if report.new + report.updated == 0 {
+        return;
+    }
+    match crate::health::evaluate(&ctx.store, &source.name) {
+        Ok(h) => {
+            ctx.metrics.health(&source.name, &h.recent);
+            match ctx.store.set_health_alert(&source.name, h.alert.as_deref()) {
+                Ok(true) => match &h.alert {
+                    Some(a) => tracing::warn!(alert = %a, "extraction degraded (site redesign?)"),
+                    None => tracing::info!("extraction healthy again"),
+                },
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "cannot record health alert"),
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot evaluate extraction health"),
+    }
 }
 
 fn record_state(ctx: &Context, source: &Source, mut state: SourceState, error: Option<String>) {
@@ -587,6 +639,16 @@ fn store_article(
     let mut all_urls: Vec<&str> = urls.to_vec();
     all_urls.push(canonical);
     ctx.store.put_item(&item, &all_urls)?;
+    let health = crate::store::ItemHealth {
+        has_title: article
+            .title
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty()),
+        has_date: article.published.is_some(),
+        has_thumbnail: article.thumbnail.is_some(),
+        body_chars: article.text.chars().filter(|c| !c.is_whitespace()).count(),
+    };
+    ctx.store.record_item_health(&id, &source.name, &health)?;
     tracing::info!(item = %id, url = %canonical, path = %item.path, "stored");
     Ok(if existing.is_some() {
         Outcome::Updated

@@ -14,6 +14,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::model::FeedItem;
 
 mod dedup;
+mod health;
+
+pub use health::{HealthShares, ItemHealth, RunRecord};
 
 pub use dedup::{Alternate, DuplicateGroup, file_deleted};
 
@@ -155,6 +158,7 @@ impl Store {
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(dedup::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(health::SCHEMA).map_err(open_err)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -165,6 +169,7 @@ impl Store {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(dedup::SCHEMA)?;
+        conn.execute_batch(health::SCHEMA)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })

@@ -7,5 +7,6 @@ mod daemon;
 mod dedup;
 mod failures;
 mod hostile;
+mod ops;
 mod serve;
 mod sources;

@@ -21,7 +21,8 @@ const LABELS: &[(&str, bool)] = &[
 
 /// Words that follow a label but are not names.
 const NOT_NAMES: &[&str] = &[
-    "来源", "时间", "日期", "发表", "出自", "编辑", "本报", "记者", "简介", "专栏", "文章",
+    "来源", "时间", "日期", "发表", "出自", "编辑", "本报", "记者", "简介", "专栏", "文章", "声明",
+    "平台",
 ];
 
 /// The first labelled name in the page text, starting from byte `from` (the headline).
@@ -94,19 +95,26 @@ mod tests {
             Some("胡晓蓉")
         );
         assert_eq!(
-            author("<p>编辑： 金金 来源： 21世纪经济报道 作者：宋怡 杨志华 我要说说</p>").as_deref(),
+            author("<p>编辑： 金金 来源： 21世纪经济报道 作者：宋怡 杨志华 我要说说</p>")
+                .as_deref(),
             Some("宋怡 杨志华")
         );
         assert_eq!(
             author("<p>本贴由<b>大卫</b>于2005年8月12日16:12:21在</p>").as_deref(),
             Some("大卫")
         );
-        assert_eq!(author("<p>（ 责任编辑：魏喆 ）</p>").as_deref(), Some("魏喆"));
+        assert_eq!(
+            author("<p>（ 责任编辑：魏喆 ）</p>").as_deref(),
+            Some("魏喆")
+        );
     }
 
     #[test]
     fn sentences_and_links_are_not_bylines() {
-        assert_eq!(author("<p>记者从有关部门获悉，今年以来工作稳步推进。</p>"), None);
+        assert_eq!(
+            author("<p>记者从有关部门获悉，今年以来工作稳步推进。</p>"),
+            None
+        );
         assert_eq!(author("<p><a href='/z'>作者：某某某</a></p>"), None);
     }
 

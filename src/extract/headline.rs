@@ -113,14 +113,18 @@ fn line_above(map: &TextMap<'_>, body_start: usize) -> Option<String> {
             && !LABELS.iter().any(|l| t.to_lowercase().starts_with(l))
             && crate::dates::scan(t).is_empty()
     };
-    // The body's own first line when it is a headline (no sentence in it), else the last
-    // headline-like line above it.
-    let first = map.run_at(body_start).filter(|r| {
-        let t = &map.text[r.start..r.end];
-        r.start == body_start && !r.in_link && !t.contains([':', '：', '、'])
-    });
+    // One of the body's first lines when it is a headline (no sentence, no label in it), else
+    // the last headline-like line above it.
+    let first = map
+        .runs
+        .iter()
+        .skip_while(|r| r.start < body_start)
+        .take_while(|r| r.start < body_start + 200)
+        .filter(|r| {
+            let t = &map.text[r.start..r.end];
+            !r.in_link && !t.contains([':', '：', '、'])
+        });
     first
-        .into_iter()
         .chain(
             map.runs
                 .iter()

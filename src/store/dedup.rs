@@ -292,11 +292,17 @@ impl Store {
     /// missing folder means a moved or unmounted content tree, not a deletion). Returns the
     /// tombstoned items' ids.
     pub fn tombstone_deleted_files(&self) -> Result<Vec<String>, StoreError> {
-        let gone: Vec<(String, String)> = self
-            .items(None)?
+        // Only the three columns needed: a large store is not loaded whole for this.
+        let all: Vec<(String, String, String)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached("SELECT id, url, path FROM items")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let gone: Vec<(String, String)> = all
             .into_iter()
-            .filter(|i| file_deleted(Path::new(&i.path)))
-            .map(|i| (i.id, i.url))
+            .filter(|(_, _, path)| file_deleted(Path::new(path)))
+            .map(|(id, url, _)| (id, url))
             .collect();
         for (id, url) in &gone {
             let key = url::Url::parse(url)

@@ -58,6 +58,9 @@ fn is_junk(dom: &[Elem<'_>], st: &[Stats], i: usize) -> bool {
     if dom::is_inline(e.tag) || matches!(e.tag, "pre" | "blockquote" | "figure" | "img") {
         return false;
     }
+    if s.text < 100 && is_breadcrumb(e) {
+        return true;
+    }
     let link_density = if s.text == 0 {
         0.0
     } else {
@@ -98,4 +101,18 @@ fn is_caption(e: &Elem<'_>) -> bool {
 
 fn is_heading(tag: &str) -> bool {
     matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// A "you are here" line (`当前位置：首页 -> 军事技术`) left inside the article container.
+fn is_breadcrumb(e: &Elem<'_>) -> bool {
+    const HERE: &[&str] = &[
+        "当前位置",
+        "您的位置",
+        "您现在的位置",
+        "你的位置",
+        "所在位置",
+    ];
+    let text: String = e.el.text().flat_map(|t| t.chars()).take(12).collect();
+    let text = text.trim_start();
+    HERE.iter().any(|h| text.starts_with(h))
 }

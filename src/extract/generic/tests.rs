@@ -176,3 +176,17 @@ fn many_paragraphs_beat_one_paragraph_with_a_body_class() {
     assert_keeps(&body, &["像许多日本女性一样，顺子一直等到三十岁出头才结婚"]);
     assert_drops(&body, &["雅虎中国的所有内容均由其内容合作方根据协议提供"]);
 }
+
+#[test]
+fn breadcrumb_inside_the_article_container_goes() {
+    let para =
+        "<p>飞行归因于作用在飞机上的几个力，第一个是飞机的重量，即将飞机拉向地面的重力。</p>";
+    let html = format!(
+        "<body><div class='content'><div>当前位置： <a href='/'>首页</a> -> <a href='/j'>军事技术</a></div>\
+         <div>飞行物理学常识</div>{}</div></body>",
+        para.repeat(6)
+    );
+    let body = body_text(&Html::parse_document(&html));
+    assert_keeps(&body, &["飞行物理学常识", "飞行归因于作用在飞机上的几个力"]);
+    assert_drops(&body, &["当前位置"]);
+}
