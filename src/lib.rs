@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod model;
 pub mod pipeline;
+pub mod progress;
 pub mod publish;
 pub mod sanitize;
 pub mod serve;

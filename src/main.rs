@@ -118,7 +118,14 @@ fn main() -> ExitCode {
             };
         }
     };
-    init_logging(cli.verbose, cli.quiet, cli.log_format == "json");
+    // On a terminal, fetch-once draws progress bars; info logs would scroll them away, so the
+    // default level is then warn (-v or RUST_LOG bring the logs back).
+    let progress = matches!(cli.command, Command::FetchOnce { .. })
+        && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && cli.log_format != "json"
+        && cli.verbose == 0
+        && std::env::var_os("RUST_LOG").is_none();
+    init_logging(cli.verbose, cli.quiet || progress, cli.log_format == "json");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -126,7 +133,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    match runtime.block_on(dispatch(cli.command, progress)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -170,7 +177,7 @@ fn load(path: Option<&Path>) -> Result<Config, ExitCode> {
     })
 }
 
-async fn dispatch(command: Command) -> Result<ExitCode> {
+async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
     match command {
         Command::CheckConfig { config } => Ok(match load(config.as_deref()) {
             Ok(c) => {
@@ -188,7 +195,16 @@ async fn dispatch(command: Command) -> Result<ExitCode> {
                 eprintln!("error: no source named {unknown:?} in {}", c.file.display());
                 return Ok(ExitCode::from(2));
             }
-            let ctx = Context::open(c).context("cannot start")?;
+            let mut ctx = Context::open(c).context("cannot start")?;
+            if progress {
+                let names = ctx
+                    .config
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .filter(|n| sources.is_empty() || sources.iter().any(|x| x == n));
+                ctx.progress = Some(std::sync::Arc::new(agg::progress::Bars::new(names)));
+            }
             let report = pipeline::run(&ctx, &sources).await;
             print_report(&report);
             Ok(if report.clean() {

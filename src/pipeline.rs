@@ -82,6 +82,15 @@ pub struct Context {
     pub fetcher: Arc<Fetcher>,
     pub store: Arc<Store>,
     pub metrics: Arc<Metrics>,
+    /// Told about each source's progress (the CLI draws it on a terminal).
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// Receives progress as a run goes: listing sizes and pages done, per source.
+pub trait Progress: Send + Sync {
+    fn listed(&self, source: &str, links: usize);
+    fn page_done(&self, source: &str);
+    fn source_done(&self, report: &SourceReport);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +123,7 @@ impl Context {
             fetcher: Arc::new(fetcher),
             store: Arc::new(store),
             metrics,
+            progress: None,
         })
     }
 }
@@ -253,11 +263,17 @@ async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
         }
     };
     tracing::info!(links = links.len(), "listed");
+    if let Some(p) = &ctx.progress {
+        p.listed(&source.name, links.len().min(source.max_items));
+    }
     let concurrency = ctx.config.fetch.concurrency;
     let mut outcomes = futures::stream::iter(links.into_iter().take(source.max_items))
         .map(|link| process_link(ctx, source, link))
         .buffer_unordered(concurrency);
     while let Some(outcome) = outcomes.next().await {
+        if let Some(p) = &ctx.progress {
+            p.page_done(&source.name);
+        }
         match outcome {
             Outcome::New => report.new += 1,
             Outcome::Updated => report.updated += 1,
@@ -282,6 +298,9 @@ async fn run_source_inner(ctx: &Context, source: &Source) -> SourceReport {
 
 /// Records the run and re-judges the source's extraction health; a new alert is logged once.
 fn finish_source(ctx: &Context, source: &Source, report: &SourceReport) {
+    if let Some(p) = &ctx.progress {
+        p.source_done(report);
+    }
     let run = crate::store::RunRecord {
         finished: Some(Utc::now()),
         ok: report.clean(),

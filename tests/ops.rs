@@ -368,3 +368,38 @@ fn losing_thumbnails_raises_one_alert() {
     let again = common::agg(dir.path(), &config(0..40), &["fetch-once"]);
     assert!(!common::stderr(&again).contains("extraction degraded"));
 }
+
+#[test]
+fn without_a_terminal_there_are_plain_log_lines_and_no_progress_bars() {
+    let server = Server::start(HashMap::from([(
+        "/1.html".to_string(),
+        Route::ok("text/html", article(31, false)),
+    )]));
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(
+        dir.path(),
+        &format!(
+            "  - name: piped\n    kind: urls\n    urls: [\"{}/1.html\"]\n",
+            server.base
+        ),
+    );
+    let out = common::agg(dir.path(), &config, &["fetch-once"]);
+    assert!(out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\r'),
+        "no escape codes or bars: {err:?}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains("INFO") && l.contains("stored")),
+        "{err}"
+    );
+    let table = common::stdout(&out);
+    assert!(
+        table
+            .lines()
+            .any(|l| l == "piped: 1 new, 0 updated, 0 unchanged, 0 failed"),
+        "{table}"
+    );
+}
