@@ -109,7 +109,7 @@ fn line_above(map: &TextMap<'_>, body_start: usize) -> Option<String> {
             && letters >= 4
             && !t.ends_with([':', '：', '。', '．'])
             && !t.contains("://")
-            && !t.contains(['>', '»', '→', '，'])
+            && !t.contains(['>', '»', '→', '，', '。'])
             && !LABELS.iter().any(|l| t.to_lowercase().starts_with(l))
             && crate::dates::scan(t).is_empty()
     };
