@@ -385,6 +385,12 @@ impl Compiler<'_> {
                 format!("must be at most {}", crate::dedup::MAX_THRESHOLD),
             );
         }
+        if !(1..=100).contains(&raw.dedup.containment) {
+            self.issue(
+                &[Key("dedup"), Key("containment")],
+                "must be a percentage from 1 to 100",
+            );
+        }
         let front_matter = raw
             .front_matter
             .into_iter()
@@ -435,6 +441,7 @@ impl Compiler<'_> {
             dedup: crate::dedup::Settings {
                 threshold: raw.dedup.threshold.min(crate::dedup::MAX_THRESHOLD),
                 min_chars: raw.dedup.min_chars,
+                containment: raw.dedup.containment.clamp(1, 100),
             },
             hooks: HookSettings {
                 after_run: raw.hooks.after_run,

@@ -150,7 +150,7 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
         sources: reports,
         ..Default::default()
     };
-    match publish_feeds(ctx).await {
+    match publish_changed_feeds(ctx).await {
         Ok(p) => report.feeds = p,
         Err(e) => {
             tracing::error!(error = %e, "publishing feeds failed");
@@ -196,17 +196,22 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
     report
 }
 
-/// Rebuilds every feed from the store.
+/// Rebuilds every feed from the store (`agg build-feeds`).
 pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
+    publish_from_store(ctx, true).await
+}
+
+/// Republishes the feeds that new, updated and removed items are in, then the index and OPML;
+/// every feed when the feed settings changed since the last publish or its main files are gone.
+pub async fn publish_changed_feeds(ctx: &Context) -> Result<PublishReport, String> {
+    publish_from_store(ctx, false).await
+}
+
+/// Each feed reads only its newest items from the store's feed index: memory stays bounded
+/// whatever the corpus. Dirty marks are cleared only after their feeds were written.
+async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishReport, String> {
     let ctx = ctx.clone();
     tokio::task::spawn_blocking(move || {
-        let items: Vec<_> = ctx
-            .store
-            .items(None)
-            .map_err(|e| e.to_string())?
-            .iter()
-            .map(StoredItem::to_feed_item)
-            .collect();
         let c = &ctx.config;
         let site = SiteInfo {
             title: c.site.title.clone(),
@@ -225,7 +230,33 @@ pub async fn publish_feeds(ctx: &Context) -> Result<PublishReport, String> {
                 c.sources.iter().map(|s| &s.schedule),
             ),
         };
-        publish::publish(&items, &site, &opts, &c.paths.feeds).map_err(|e| e.to_string())
+        let store = &*ctx.store;
+        let dirty = store.dirty_feeds().map_err(|e| e.to_string())?;
+        let stamp = publish::settings_stamp(&site, &opts);
+        let full = everything
+            || store.feeds_stamp().map_err(|e| e.to_string())?.as_deref() != Some(stamp.as_str())
+            || !publish::outputs_present(&c.paths.feeds, &opts);
+        let scope = if full {
+            store.refresh_feed_topics().map_err(|e| e.to_string())?;
+            publish::Scope::All
+        } else {
+            publish::Scope::Only(&dirty.keys)
+        };
+        let report = publish::publish_from(store, scope, &site, &opts, &c.paths.feeds)
+            .map_err(|e| e.to_string())?;
+        store
+            .clear_dirty_feeds(dirty.up_to)
+            .map_err(|e| e.to_string())?;
+        if full {
+            store.set_feeds_stamp(&stamp).map_err(|e| e.to_string())?;
+        }
+        tracing::debug!(
+            full,
+            feeds = dirty.keys.len(),
+            written = report.written.len(),
+            "published"
+        );
+        Ok(report)
     })
     .await
     .map_err(|e| format!("publishing task failed: {e}"))?
@@ -524,9 +555,8 @@ async fn process_link_inner(
     {
         // Only the owner's copy is fingerprinted and re-checked.
         let threshold = ctx.config.dedup.threshold;
-        let fp_hash = fp.simhash;
         ctx.store
-            .put_fingerprint(&id, &source.name, fp_hash, &fp.paragraphs, threshold)?;
+            .put_fingerprint(&id, &source.name, &fp, threshold)?;
         ctx.store
             .put_item_validators(&id, url.as_str(), &page_validators)?;
     }

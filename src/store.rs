@@ -14,7 +14,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::model::FeedItem;
 
 mod dedup;
+mod feeds;
 mod health;
+
+pub use feeds::DirtyFeeds;
 
 pub use health::{HealthShares, ItemHealth, RunRecord};
 
@@ -65,6 +68,25 @@ pub struct StoredItem {
 }
 
 impl StoredItem {
+    /// The feed item, moving the strings (a feed reads 50 bodies per file).
+    pub fn into_feed_item(self) -> FeedItem {
+        FeedItem {
+            id: self.id,
+            url: self.url,
+            title: self.title,
+            summary: self.summary,
+            content_html: self.content_html,
+            published: self.published,
+            updated: self.updated,
+            author: self.author,
+            thumbnail: self.thumbnail,
+            categories: self.categories,
+            tags: self.tags,
+            lang: self.lang,
+            source: self.source,
+        }
+    }
+
     pub fn to_feed_item(&self) -> FeedItem {
         FeedItem {
             id: self.id.clone(),
@@ -149,7 +171,7 @@ impl Store {
             path: path.display().to_string(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -159,6 +181,8 @@ impl Store {
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(dedup::SCHEMA).map_err(open_err)?;
         conn.execute_batch(health::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(feeds::SCHEMA).map_err(open_err)?;
+        feeds::migrate(&mut conn).map_err(open_err)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -166,10 +190,12 @@ impl Store {
 
     /// An in-memory store (tests, `agg extract`).
     pub fn memory() -> Result<Store, StoreError> {
-        let conn = Connection::open_in_memory()?;
+        let mut conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(dedup::SCHEMA)?;
         conn.execute_batch(health::SCHEMA)?;
+        conn.execute_batch(feeds::SCHEMA)?;
+        feeds::migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -241,6 +267,7 @@ impl Store {
                 item.content_hash,
             ],
         )?;
+        feeds::index_item(&tx, &item.id, &item.categories, &item.tags)?;
         let now = Utc::now().to_rfc3339();
         for url in urls {
             tx.execute(

@@ -371,3 +371,66 @@ fn forget_removes_an_article_and_keeps_it_away() {
     assert_eq!(common::files(&dir.path().join("content/f")).len(), 1);
     assert_eq!(server.hits("/f/3.html"), 0);
 }
+
+const STORY_C: &str = "市气象台今天发布消息，受冷空气影响，本周后期全市将出现明显降温和大风天气，最低气温将降至零下五度。\n\n\
+气象专家提醒，市民出行应注意防寒保暖，驾车时减速慢行；农业部门要做好设施大棚的加固和保温工作。\n\n\
+据介绍，此次降温过程持续时间较长，预计下周初气温才会逐步回升，部分地区还可能出现道路结冰现象。\n\n\
+交通部门表示，已提前部署除冰物资和人员，确保主要道路和桥梁的安全通行，公交线路将根据天气情况调整。";
+
+#[test]
+fn a_copy_doubled_by_leaked_chrome_is_an_alternate_and_a_story_sharing_its_lead_is_not() {
+    let server = Server::start(HashMap::new());
+    let b = &server.base;
+    server.set(
+        "/gt/a.html",
+        html(page("环球时报", "基建项目开工", STORY_A, None)),
+    );
+    // The reprinting site's related-story blurbs came out with the story: twice its length.
+    let blurbs: Vec<String> = (1..=12)
+        .map(|i| format!("相关阅读{i}：本站记者第{i}篇报道，关于城市更新、文化旅游和体育赛事的最新进展与各方评论。"))
+        .collect();
+    let padded = format!("{STORY_A}\n\n{}", blurbs.join("\n\n"));
+    server.set(
+        "/nets/copy.html",
+        html(page("网易新闻", "基建项目集中开工", &padded, None)),
+    );
+    // Another story that opens with the same lead paragraph.
+    let lead = STORY_A.split("\n\n").next().unwrap();
+    server.set(
+        "/nets/topic.html",
+        html(page(
+            "网易新闻",
+            "降温",
+            &format!("{lead}\n\n{STORY_C}"),
+            None,
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sources = urls_source("gt", &[format!("{b}/gt/a.html")])
+        + &urls_source(
+            "nets",
+            &[
+                format!("{b}/nets/copy.html"),
+                format!("{b}/nets/topic.html"),
+            ],
+        );
+    let config = common::config(dir.path(), &sources);
+    run(dir.path(), &config, &["fetch-once", "--source", "gt"]);
+    let stdout = run(dir.path(), &config, &["fetch-once", "--source", "nets"]);
+    assert!(
+        stdout.contains("nets: 1 new, 0 updated, 1 unchanged, 0 failed"),
+        "{stdout}"
+    );
+    let files = common::files(&dir.path().join("content/nets"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(dir.path().join("content/nets").join(&files[0])).unwrap();
+    assert!(
+        text.contains("降温"),
+        "the same-topic story is its own item"
+    );
+    let report = run(dir.path(), &config, &["dedup-report"]);
+    assert!(
+        report.contains(&format!("{b}/nets/copy.html")) && !report.contains("topic.html"),
+        "{report}"
+    );
+}

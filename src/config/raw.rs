@@ -177,6 +177,8 @@ fn default_write_timeout_secs() -> u64 {
 pub struct RawDedup {
     pub threshold: u32,
     pub min_chars: usize,
+    /// Percent of a stored story's text another article must contain to be its copy.
+    pub containment: u32,
 }
 
 impl Default for RawDedup {
@@ -184,6 +186,7 @@ impl Default for RawDedup {
         RawDedup {
             threshold: crate::dedup::DEFAULT_THRESHOLD,
             min_chars: crate::dedup::DEFAULT_MIN_CHARS,
+            containment: crate::dedup::DEFAULT_CONTAINMENT,
         }
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 use url::Url;
 
 use super::url::identity_key;
-use super::{Fingerprint, Settings, closest, fingerprint_paragraphs, text};
+use super::{Fingerprint, Settings, find_copy, fingerprint_paragraphs, text};
 use crate::fetch::Validators;
 use crate::store::{Store, StoreError, file_deleted};
 
@@ -90,7 +90,7 @@ pub enum After {
     /// Already known under this identity (another URL of a stored item, or a tombstone):
     /// remember the URLs as leading to `id`, write nothing.
     Known { id: Option<String> },
-    /// A copy of the stored story `item_id`, `distance` bits apart.
+    /// A copy of the stored story `item_id`, whose fingerprint is `distance` bits away.
     Copy { item_id: String, distance: u32 },
 }
 
@@ -121,16 +121,14 @@ pub fn after_extract(
     if let Some(Some(id)) = known {
         return Ok((After::Known { id: Some(id) }, fp));
     }
-    if let Some(h) = fp.simhash {
-        let candidates: Vec<(String, u64)> = store
-            .fingerprint_candidates(h, settings.threshold)?
-            .into_iter()
-            .filter(|(c, _)| c != new_id)
-            .collect();
-        if let Some((item_id, distance)) = closest(h, &candidates, settings) {
-            let item_id = item_id.to_string();
-            return Ok((After::Copy { item_id, distance }, fp));
-        }
+    let candidates: Vec<_> = store
+        .copy_candidates(&fp, settings.threshold)?
+        .into_iter()
+        .filter(|c| c.id != new_id)
+        .collect();
+    if let Some((item_id, distance)) = find_copy(&fp, &candidates, settings) {
+        let item_id = item_id.to_string();
+        return Ok((After::Copy { item_id, distance }, fp));
     }
     Ok((
         After::Store {

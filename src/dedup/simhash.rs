@@ -10,8 +10,6 @@
 //! bands; two fingerprints within `threshold` bits agree exactly on at least one band
 //! (pigeonhole), and the store indexes every band.
 
-use std::collections::HashSet;
-
 /// Shingle length in characters.
 pub const SHINGLE: usize = 4;
 
@@ -29,20 +27,22 @@ pub fn normalise(text: &str) -> Vec<char> {
 
 /// The 64-bit SimHash of normalised characters.
 pub fn simhash(chars: &[char]) -> u64 {
-    let shingles: HashSet<u64> = chars
+    let shingles: super::shingles::Set = chars
         .windows(SHINGLE.min(chars.len().max(1)))
         .map(hash_chars)
         .collect();
-    let mut weights = [0i32; 64];
+    // Set bits per position, counted branch-free (the compiler vectorises this); a bit of the
+    // fingerprint is set when more than half the shingles have it set.
+    let mut ones = [0u32; 64];
     for h in &shingles {
-        for (bit, w) in weights.iter_mut().enumerate() {
-            *w += if h >> bit & 1 == 1 { 1 } else { -1 };
+        for (bit, n) in ones.iter_mut().enumerate() {
+            *n += (h >> bit & 1) as u32;
         }
     }
-    weights
-        .iter()
+    let half = shingles.len() as u32;
+    ones.iter()
         .enumerate()
-        .filter(|(_, w)| **w > 0)
+        .filter(|(_, n)| 2 * **n > half)
         .fold(0u64, |acc, (bit, _)| acc | 1 << bit)
 }
 

@@ -80,14 +80,32 @@ fn is_stock(line: &str) -> bool {
     STOCK.iter().any(|s| lower.contains(s))
 }
 
+/// The story's paragraphs: those that are not `repeated` (learned boilerplate).
+pub fn story(paras: &[Paragraph], repeated: impl Fn(u64) -> bool) -> Vec<&Paragraph> {
+    paras.iter().filter(|p| !repeated(p.hash)).collect()
+}
+
 /// The story's characters: the paragraphs that are not `repeated` (learned boilerplate),
 /// joined.
 pub fn story_chars(paras: &[Paragraph], repeated: impl Fn(u64) -> bool) -> Vec<char> {
-    paras
-        .iter()
-        .filter(|p| !repeated(p.hash))
+    story(paras, repeated)
+        .into_iter()
         .flat_map(|p| p.chars.iter().copied())
         .collect()
+}
+
+/// How much text `chars` is, in Latin-letter equivalents: a Chinese, Japanese or Korean
+/// character carries about as much as two letters, so `min_chars` means the same amount of
+/// story in every script.
+pub fn weight(chars: &[char]) -> usize {
+    chars
+        .iter()
+        .map(|c| match *c as u32 {
+            0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF => 2,
+            0xF900..=0xFAFF | 0x20000..=0x3134F => 2,
+            _ => 1,
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -105,6 +123,12 @@ mod tests {
             p[0].chars.iter().collect::<String>(),
             "正文第一段讲述事件经过"
         );
+    }
+
+    #[test]
+    fn wide_scripts_weigh_double() {
+        assert_eq!(weight(&"ab12".chars().collect::<Vec<_>>()), 4);
+        assert_eq!(weight(&"新闻ニュース뉴스".chars().collect::<Vec<_>>()), 16);
     }
 
     #[test]

@@ -103,6 +103,9 @@ fn choose(dom: &[Elem<'_>], st: &[Stats]) -> Option<Vec<usize>> {
             );
         }
     }
+    if let Some(first) = first_post(dom, st, top) {
+        top = first;
+    }
     // A lone child says nothing about its parent's other content; the parent is the article.
     while let Some(p) = dom[top].parent {
         let only = dom[p].children.iter().filter(|&&c| !st[c].gone).count() == 1;
@@ -136,6 +139,28 @@ fn choose(dom: &[Elem<'_>], st: &[Stats]) -> Option<Vec<usize>> {
         })
         .collect();
     Some(picked)
+}
+
+/// On a page that lists several posts (a blog's front page), the winner is one post among
+/// equals: the first post, the newest, is the page's article. Posts are the elements sharing
+/// the class (naming a post or entry) of the winner or of one of its three nearest ancestors.
+fn first_post(dom: &[Elem<'_>], st: &[Stats], top: usize) -> Option<usize> {
+    let class_of = |i: usize| dom[i].el.value().attr("class").unwrap_or("");
+    let mut at = Some(top);
+    for _ in 0..4 {
+        let i = at?;
+        let class = class_of(i);
+        let lower = class.to_ascii_lowercase();
+        if ["post", "entry"].iter().any(|w| lower.contains(w)) {
+            let posts: Vec<usize> = (0..dom.len())
+                .filter(|&j| dom[j].tag == dom[i].tag && class_of(j) == class)
+                .filter(|&j| !st[j].gone && st[j].text >= MIN_TEXT / 2 && st[j].paras > 0)
+                .collect();
+            return (posts.len() >= 3 && posts[0] != i).then_some(posts[0]);
+        }
+        at = dom[i].parent;
+    }
+    None
 }
 
 /// The element a page marks as its article body, when it holds real text.

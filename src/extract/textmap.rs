@@ -127,3 +127,32 @@ pub fn link_density(block: ElementRef<'_>) -> f64 {
 pub fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visible_text_with_links_and_blocks() {
+        let doc = Html::parse_document(
+            "<head><title>T</title></head><body><script>var x = '2012-01-01';</script>\
+             <div>发布时间：<b>2012-03-05</b>\n 10:23</div>\
+             <ul><li><a href='/a'>相关新闻的标题很长的一条</a> 2012-03-01</li></ul></body>",
+        );
+        let map = TextMap::build(&doc);
+        assert_eq!(
+            map.text,
+            "发布时间： 2012-03-05 10:23 相关新闻的标题很长的一条 2012-03-01"
+        );
+        let at = map.text.find("2012-03-05").unwrap();
+        let run = map.run_at(at).unwrap();
+        assert!(!run.in_link);
+        assert_eq!(run.block.unwrap().value().name(), "div");
+        let related = map.text.find("相关").unwrap();
+        assert!(map.run_at(related).unwrap().in_link);
+        let last = map.text.rfind("2012").unwrap();
+        assert!(map.run_before(last).unwrap().in_link);
+        let li = map.run_at(last).unwrap().block.unwrap();
+        assert!(link_density(li) > 0.5);
+    }
+}

@@ -9,7 +9,7 @@ use super::{Feed, Format, Site};
 use std::fmt::Write;
 
 /// Items shown under each feed.
-const LATEST: usize = 5;
+pub const LATEST: usize = 5;
 
 /// Renders the index page.
 pub fn render(feeds: &[Feed<'_>], site: &Site, formats: &[Format]) -> String {

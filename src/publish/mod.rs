@@ -18,6 +18,7 @@ use std::time::Duration;
 
 mod atom;
 pub mod cadence;
+mod corpus;
 mod fit;
 mod index;
 mod jsonfeed;
@@ -29,6 +30,10 @@ pub mod websub;
 
 #[cfg(test)]
 mod tests;
+
+pub use corpus::{
+    Corpus, FeedKey, FeedKind, Scope, outputs_present, publish_from, settings_stamp, term,
+};
 
 /// Site-wide facts every feed needs.
 #[derive(Debug, Clone)]
@@ -66,6 +71,8 @@ pub struct PublishReport {
     pub written: Vec<String>,
     /// Files left as they were.
     pub unchanged: usize,
+    /// Files of feeds left without items, removed (incremental publishing only).
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +83,8 @@ pub enum PublishError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read feed items: {0}")]
+    Read(String),
 }
 
 /// One output format of a feed.

@@ -3,7 +3,7 @@
 //!
 //! Category and tag names are cleaned and slugged here; names that share a slug ("Rust",
 //! "rust") are one feed, so case variants in the sources do not split a topic.
-use super::text;
+use super::corpus::{FeedKey, FeedKind, term};
 use super::{Feed, Site};
 use crate::model::FeedItem;
 use std::collections::BTreeMap;
@@ -13,32 +13,27 @@ use std::collections::BTreeMap;
 /// Names that share a slug ("Rust", "rust") are one feed; its title uses the smallest of those
 /// names, so it does not flip between runs.
 pub fn feeds<'a>(items: &'a [FeedItem], site: &Site, limit: usize) -> Vec<Feed<'a>> {
-    let all = Feed {
-        dir: String::new(),
-        title: site.title.clone(),
-        description: site
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("Latest news from {}", site.title)),
-        items: items.iter().take(limit).collect(),
-    };
+    let all = feed(
+        &FeedKey::all(),
+        "",
+        items.iter().take(limit).collect(),
+        site,
+    );
     let mut feeds = vec![all];
-    for (folder, pick) in [
+    for (kind, pick) in [
         (
-            "categories",
+            FeedKind::Category,
             (|i| &i.categories) as fn(&FeedItem) -> &Vec<String>,
         ),
-        ("tags", |i| &i.tags),
+        (FeedKind::Tag, |i| &i.tags),
     ] {
         let mut groups: BTreeMap<String, (String, Vec<&FeedItem>)> = BTreeMap::new();
         for item in items {
             let mut seen: Vec<String> = Vec::new();
             for name in pick(item) {
-                let name = text::one_line(name);
-                if name.is_empty() {
+                let Some((name, slug)) = term(name) else {
                     continue;
-                }
-                let slug = crate::slug::slugify(&name);
+                };
                 if seen.contains(&slug) {
                     continue;
                 }
@@ -55,24 +50,35 @@ pub fn feeds<'a>(items: &'a [FeedItem], site: &Site, limit: usize) -> Vec<Feed<'
             }
         }
         for (slug, (name, items)) in groups {
-            let (title, description) = if folder == "tags" {
-                (
-                    format!("{}: #{name}", site.title),
-                    format!("Items tagged “{name}” on {}", site.title),
-                )
-            } else {
-                (
-                    format!("{}: {name}", site.title),
-                    format!("Items in “{name}” on {}", site.title),
-                )
-            };
-            feeds.push(Feed {
-                dir: format!("{folder}/{slug}/"),
-                title,
-                description,
-                items,
-            });
+            feeds.push(feed(&FeedKey { kind, slug }, &name, items, site));
         }
     }
     feeds
+}
+
+/// One feed's documents: its folder, title and description (from `name`, the smallest of its
+/// category's or tag's names; unused for the main feed) and its items, newest first.
+pub fn feed<'a>(key: &FeedKey, name: &str, items: Vec<&'a FeedItem>, site: &Site) -> Feed<'a> {
+    let (title, description) = match key.kind {
+        FeedKind::All => (
+            site.title.clone(),
+            site.description
+                .clone()
+                .unwrap_or_else(|| format!("Latest news from {}", site.title)),
+        ),
+        FeedKind::Tag => (
+            format!("{}: #{name}", site.title),
+            format!("Items tagged “{name}” on {}", site.title),
+        ),
+        FeedKind::Category => (
+            format!("{}: {name}", site.title),
+            format!("Items in “{name}” on {}", site.title),
+        ),
+    };
+    Feed {
+        dir: key.dir(),
+        title,
+        description,
+        items,
+    }
 }

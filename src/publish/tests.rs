@@ -452,4 +452,5 @@ fn sample_feeds_for_feedcheck() {
     publish(&sample_items(), &site, &opts, &out).unwrap();
 }
 
+mod incremental;
 mod quality;

@@ -1,16 +1,16 @@
-//! The store's dedup tables: content fingerprints (indexed by band for candidate search),
-//! learned boilerplate paragraphs, alternates (later copies of a stored story), tombstones
-//! (items that must not come back) and each item's page validators for re-checks.
+//! The store's dedup tables: content fingerprints, sketches and paragraph hashes (see
+//! [`fingerprints`]), alternates (later copies of a stored story), tombstones (items that must
+//! not come back) and each item's page validators for re-checks.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use chrono::Utc;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
-use crate::dedup::simhash;
 use crate::fetch::Validators;
+
+mod fingerprints;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS fingerprints (
@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     item_id TEXT NOT NULL,
     PRIMARY KEY (source, hash, item_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS paragraphs_hash ON paragraphs(hash);
+CREATE TABLE IF NOT EXISTS sketches (
+    item_id TEXT PRIMARY KEY,
+    total INTEGER NOT NULL,
+    entries BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS alternates (
     url TEXT PRIMARY KEY,
     item_id TEXT NOT NULL,
@@ -64,7 +70,7 @@ pub struct Alternate {
     pub item_id: String,
     pub source: String,
     pub title: Option<String>,
-    /// Hamming distance between the two fingerprints.
+    /// Hamming distance between the two SimHash fingerprints.
     pub distance: u32,
 }
 
@@ -78,96 +84,6 @@ pub struct DuplicateGroup {
 }
 
 impl Store {
-    /// Records an item's fingerprint (`None`: too short to have one), its paragraph hashes and
-    /// its band index entries for a search within `threshold` bits.
-    pub fn put_fingerprint(
-        &self,
-        item_id: &str,
-        source: &str,
-        fp: Option<u64>,
-        paragraphs: &[u64],
-        threshold: u32,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        ensure_bands(&mut conn, threshold)?;
-        let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM fingerprint_bands WHERE item_id = ?1",
-            [item_id],
-        )?;
-        tx.execute(
-            "INSERT INTO fingerprints(item_id, source, simhash) VALUES (?1, ?2, ?3)
-             ON CONFLICT(item_id) DO UPDATE SET simhash = excluded.simhash",
-            params![item_id, source, fp.map(|f| f as i64)],
-        )?;
-        if let Some(fp) = fp {
-            for (band, value) in simhash::bands(fp, threshold) {
-                tx.execute(
-                    "INSERT OR IGNORE INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
-                    params![band, value as i64, item_id],
-                )?;
-            }
-        }
-        tx.execute("DELETE FROM paragraphs WHERE item_id = ?1", [item_id])?;
-        for h in paragraphs {
-            tx.execute(
-                "INSERT OR IGNORE INTO paragraphs(source, hash, item_id) VALUES (?1, ?2, ?3)",
-                params![source, *h as i64, item_id],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Items whose fingerprint shares a band with `fp` (oldest first): every item within
-    /// `threshold` bits is among them.
-    pub fn fingerprint_candidates(
-        &self,
-        fp: u64,
-        threshold: u32,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut conn = self.conn();
-        ensure_bands(&mut conn, threshold)?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT f.item_id, f.simhash FROM fingerprint_bands b JOIN fingerprints f ON f.item_id = b.item_id
-             WHERE b.band = ?1 AND b.value = ?2 ORDER BY f.rowid",
-        )?;
-        let mut out: Vec<(String, u64)> = Vec::new();
-        for (band, value) in simhash::bands(fp, threshold) {
-            for row in stmt.query_map(params![band, value as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })? {
-                let (id, f) = row?;
-                if !out.iter().any(|(o, _)| *o == id) {
-                    out.push((id, f as u64));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Which of `hashes` already occur in [`crate::dedup::text::REPEATED_IN`] or more other
-    /// items of `source`: learned boilerplate.
-    pub fn repeated_paragraphs(
-        &self,
-        source: &str,
-        hashes: &[u64],
-        except_item: &str,
-    ) -> Result<HashSet<u64>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT COUNT(*) FROM paragraphs WHERE source = ?1 AND hash = ?2 AND item_id != ?3",
-        )?;
-        let mut out = HashSet::new();
-        for h in hashes {
-            let n: i64 = stmt.query_row(params![source, *h as i64, except_item], |r| r.get(0))?;
-            if n as usize >= crate::dedup::text::REPEATED_IN {
-                out.insert(*h);
-            }
-        }
-        Ok(out)
-    }
-
     pub fn put_alternate(&self, a: &Alternate) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO alternates(url, item_id, source, title, distance, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -319,68 +235,9 @@ pub fn file_deleted(path: &Path) -> bool {
     !path.exists() && path.parent().is_some_and(Path::is_dir)
 }
 
-/// Keeps the band index in step with the threshold: bands depend on it, so a changed
-/// threshold rebuilds the index from the fingerprints.
-fn ensure_bands(conn: &mut Connection, threshold: u32) -> Result<(), StoreError> {
-    let current: Option<i64> = conn
-        .query_row(
-            "SELECT value FROM dedup_meta WHERE key = 'band_threshold'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if current == Some(i64::from(threshold)) {
-        return Ok(());
-    }
-    let tx = conn.transaction()?;
-    tx.execute("DELETE FROM fingerprint_bands", [])?;
-    let fps: Vec<(String, i64)> = tx
-        .prepare("SELECT item_id, simhash FROM fingerprints WHERE simhash IS NOT NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, fp) in fps {
-        for (band, value) in simhash::bands(fp as u64, threshold) {
-            tx.execute(
-                "INSERT OR IGNORE INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
-                params![band, value as i64, id],
-            )?;
-        }
-    }
-    tx.execute(
-        "INSERT INTO dedup_meta(key, value) VALUES ('band_threshold', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [i64::from(threshold)],
-    )?;
-    tx.commit()?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn close_fingerprints_are_candidates_across_a_threshold_change() {
-        let store = Store::memory().unwrap();
-        let a = 0x0123_4567_89ab_cdefu64;
-        store
-            .put_fingerprint("a", "s", Some(a), &[1, 2], 3)
-            .unwrap();
-        store.put_fingerprint("short", "s", None, &[2], 3).unwrap();
-        let near = a ^ 0b1011;
-        assert_eq!(
-            store.fingerprint_candidates(near, 3).unwrap(),
-            [("a".to_string(), a)]
-        );
-        assert!(store.fingerprint_candidates(!a, 3).unwrap().is_empty());
-        // A wider threshold rebuilds the band index.
-        let farther = a ^ 0x8000_0100_0010_0011;
-        assert_eq!(store.fingerprint_candidates(farther, 8).unwrap().len(), 1);
-        assert_eq!(
-            store.repeated_paragraphs("s", &[1, 2], "new").unwrap(),
-            HashSet::from([2])
-        );
-    }
 
     #[test]
     fn tombstones_remove_the_item_and_stay() {

@@ -190,3 +190,27 @@ fn breadcrumb_inside_the_article_container_goes() {
     assert_keeps(&body, &["飞行物理学常识", "飞行归因于作用在飞机上的几个力"]);
     assert_drops(&body, &["当前位置"]);
 }
+
+/// Regression (a 2005 blog front page): the longest of several posts won; the first is the
+/// page's article.
+#[test]
+fn first_of_several_posts_is_the_article() {
+    let post = |title: &str, n: usize| {
+        format!(
+            "<div class='post'><div class='post-title'>{title}</div><div class='post-body'>{}</div></div>",
+            format!(
+                "<p>{title}的正文，这是一段足够长的文字，写给读者看，内容丰富而且有很多标点。</p>"
+            )
+            .repeat(n)
+        )
+    };
+    let html = format!(
+        "<body><div class='blog'>{}{}{}</div></body>",
+        post("湘菜粤菜兵分两路", 4),
+        post("跳房子踢毽子跳皮筋", 9),
+        post("澳坛真的累了", 5)
+    );
+    let body = body_text(&Html::parse_document(&html));
+    assert_keeps(&body, &["湘菜粤菜兵分两路的正文"]);
+    assert_drops(&body, &["跳房子踢毽子跳皮筋的正文", "澳坛真的累了的正文"]);
+}

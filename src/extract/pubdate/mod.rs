@@ -29,15 +29,33 @@ impl Anchors {
     pub fn locate(map: &TextMap<'_>, title: Option<&str>, body: &str) -> Self {
         let text = &map.text;
         let body_text = textmap::collapse(body);
+        // The body's first and last 16 characters; inline markup may split the page text
+        // where the body text has no space (`当前位置：首页->` is three text nodes), so failing
+        // those, its first and last long runs of unspaced text (Chinese phrases).
         let head: String = body_text.chars().take(16).collect();
         let tail: String = {
             let rev: Vec<char> = body_text.chars().rev().take(16).collect();
             rev.into_iter().rev().collect()
         };
-        let body_start = (!head.is_empty()).then(|| text.find(&head)).flatten();
+        let phrases: Vec<String> = body_text
+            .split(' ')
+            .filter(|w| w.len() >= 18)
+            .map(|w| w.chars().take(16).collect())
+            .collect();
+        let body_start = (!head.is_empty())
+            .then(|| text.find(&head))
+            .flatten()
+            .or_else(|| phrases.iter().take(8).find_map(|p| text.find(p.as_str())));
         let body = body_start.map(|s| {
             let end = text[s..]
                 .rfind(&tail)
+                .or_else(|| {
+                    phrases
+                        .iter()
+                        .rev()
+                        .take(8)
+                        .find_map(|p| text[s..].rfind(p.as_str()))
+                })
                 .map_or(s + body_text.len(), |e| s + e);
             (s, end.max(s))
         });

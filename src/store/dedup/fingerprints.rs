@@ -1,0 +1,253 @@
+//! Content fingerprints in the store: each item's SimHash (indexed by band), its shingle
+//! sketch, and its paragraph hashes (indexed by source, for learned boilerplate, and by hash,
+//! to find copies that share a paragraph).
+//!
+//! Candidates for "is this article a copy?" are the items within the SimHash threshold (a band
+//! in common) plus the items sharing one of the article's story paragraphs: a copy padded with
+//! another site's chrome has a distant SimHash but still carries the story's paragraphs.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::dedup::shingles::Sketch;
+use crate::dedup::{Candidate, Fingerprint, simhash};
+use crate::store::{Store, StoreError};
+
+/// A paragraph hash held by more items than this is somebody's boilerplate: it finds no
+/// candidates (and keeps the lookup cheap).
+const MAX_SHARING: usize = 32;
+
+impl Store {
+    /// Records an item's fingerprint (no SimHash and no sketch: too short to have one), its
+    /// paragraph hashes and its band index entries for a search within `threshold` bits.
+    pub fn put_fingerprint(
+        &self,
+        item_id: &str,
+        source: &str,
+        fp: &Fingerprint,
+        threshold: u32,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        ensure_bands(&mut conn, threshold)?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM fingerprint_bands WHERE item_id = ?1",
+            [item_id],
+        )?;
+        tx.execute(
+            "INSERT INTO fingerprints(item_id, source, simhash) VALUES (?1, ?2, ?3)
+             ON CONFLICT(item_id) DO UPDATE SET simhash = excluded.simhash",
+            params![item_id, source, fp.simhash.map(|f| f as i64)],
+        )?;
+        if let Some(h) = fp.simhash {
+            for (band, value) in simhash::bands(h, threshold) {
+                tx.execute(
+                    "INSERT OR IGNORE INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
+                    params![band, value as i64, item_id],
+                )?;
+            }
+        }
+        tx.execute("DELETE FROM sketches WHERE item_id = ?1", [item_id])?;
+        if let Some(s) = &fp.sketch {
+            tx.execute(
+                "INSERT INTO sketches(item_id, total, entries) VALUES (?1, ?2, ?3)",
+                params![item_id, s.total, s.to_bytes()],
+            )?;
+        }
+        tx.execute("DELETE FROM paragraphs WHERE item_id = ?1", [item_id])?;
+        for h in &fp.paragraphs {
+            tx.execute(
+                "INSERT OR IGNORE INTO paragraphs(source, hash, item_id) VALUES (?1, ?2, ?3)",
+                params![source, *h as i64, item_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored stories `fp` may be a copy of (oldest first): every item whose SimHash is
+    /// within `threshold` bits, and every item sharing one of `fp`'s lookup paragraphs. Items
+    /// too short to have a fingerprint are never candidates.
+    pub fn copy_candidates(
+        &self,
+        fp: &Fingerprint,
+        threshold: u32,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let Some(h) = fp.simhash else {
+            return Ok(Vec::new());
+        };
+        let mut conn = self.conn();
+        ensure_bands(&mut conn, threshold)?;
+        let mut ids: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        {
+            let mut stmt = conn.prepare_cached(
+                "SELECT item_id FROM fingerprint_bands WHERE band = ?1 AND value = ?2",
+            )?;
+            for (band, value) in simhash::bands(h, threshold) {
+                for id in stmt.query_map(params![band, value as i64], |r| r.get::<_, String>(0))? {
+                    let id = id?;
+                    if seen.insert(id.clone()) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+        {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT item_id FROM paragraphs WHERE hash = ?1 LIMIT ?2",
+            )?;
+            for p in &fp.lookup {
+                let found: Vec<String> = stmt
+                    .query_map(params![*p as i64, MAX_SHARING as i64 + 1], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                if found.len() > MAX_SHARING {
+                    continue;
+                }
+                for id in found {
+                    if seen.insert(id.clone()) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.rowid, f.simhash, s.total, s.entries FROM fingerprints f
+             LEFT JOIN sketches s ON s.item_id = f.item_id
+             WHERE f.item_id = ?1 AND f.simhash IS NOT NULL",
+        )?;
+        let mut out: Vec<(i64, Candidate)> = Vec::new();
+        for id in ids {
+            let row = stmt
+                .query_row([&id], |r| {
+                    let sketch = match r.get::<_, Option<u32>>(2)? {
+                        Some(total) => Some(Sketch::from_bytes(&r.get::<_, Vec<u8>>(3)?, total)),
+                        None => None,
+                    };
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64, sketch))
+                })
+                .optional()?;
+            if let Some((rowid, simhash, sketch)) = row {
+                out.push((
+                    rowid,
+                    Candidate {
+                        id,
+                        simhash,
+                        sketch,
+                    },
+                ));
+            }
+        }
+        out.sort_by_key(|(rowid, _)| *rowid);
+        Ok(out.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// Which of `hashes` already occur in [`crate::dedup::text::REPEATED_IN`] or more other
+    /// items of `source`: learned boilerplate.
+    pub fn repeated_paragraphs(
+        &self,
+        source: &str,
+        hashes: &[u64],
+        except_item: &str,
+    ) -> Result<HashSet<u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT COUNT(*) FROM paragraphs WHERE source = ?1 AND hash = ?2 AND item_id != ?3",
+        )?;
+        let mut out = HashSet::new();
+        for h in hashes {
+            let n: i64 = stmt.query_row(params![source, *h as i64, except_item], |r| r.get(0))?;
+            if n as usize >= crate::dedup::text::REPEATED_IN {
+                out.insert(*h);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Keeps the band index in step with the threshold: bands depend on it, so a changed
+/// threshold rebuilds the index from the fingerprints.
+fn ensure_bands(conn: &mut Connection, threshold: u32) -> Result<(), StoreError> {
+    let current: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM dedup_meta WHERE key = 'band_threshold'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if current == Some(i64::from(threshold)) {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM fingerprint_bands", [])?;
+    let fps: Vec<(String, i64)> = tx
+        .prepare("SELECT item_id, simhash FROM fingerprints WHERE simhash IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, fp) in fps {
+        for (band, value) in simhash::bands(fp as u64, threshold) {
+            tx.execute(
+                "INSERT OR IGNORE INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
+                params![band, value as i64, id],
+            )?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO dedup_meta(key, value) VALUES ('band_threshold', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [i64::from(threshold)],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::{Settings, fingerprint};
+
+    const STORY: &str = "The harbour authority said on Monday that the new solar ferry will \
+        enter service in the spring, replacing two diesel boats on the crossing.\n\
+        The vessel carries two hundred passengers and charges at the quay in twelve minutes.\n\
+        Residents welcomed the quieter crossing, though some asked about the early departure.";
+
+    fn fp(text: &str) -> Fingerprint {
+        fingerprint(text, &Settings::default(), |_| false)
+    }
+
+    fn ids(c: Vec<Candidate>) -> Vec<String> {
+        c.into_iter().map(|c| c.id).collect()
+    }
+
+    #[test]
+    fn candidates_by_band_and_by_shared_paragraph_across_a_threshold_change() {
+        let store = Store::memory().unwrap();
+        let a = fp(STORY);
+        store.put_fingerprint("a", "s", &a, 3).unwrap();
+        store
+            .put_fingerprint("short", "s", &fp("Short."), 3)
+            .unwrap();
+        let found = store.copy_candidates(&a, 3).unwrap();
+        assert_eq!(ids(found.clone()), ["a"]);
+        assert_eq!(found[0].sketch, a.sketch, "the sketch round-trips");
+        // Far in SimHash (a page of chrome around it) but sharing paragraphs: found.
+        let chrome = (0..60)
+            .map(|i| format!("Menu entry number {i} of the site navigation"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let padded = fp(&format!("{chrome}\n{STORY}"));
+        assert!(simhash::distance(padded.simhash.unwrap(), a.simhash.unwrap()) > 3);
+        assert_eq!(ids(store.copy_candidates(&padded, 3).unwrap()), ["a"]);
+        assert_eq!(ids(store.copy_candidates(&padded, 8).unwrap()), ["a"]);
+        assert!(store.copy_candidates(&fp("Short."), 8).unwrap().is_empty());
+        let other = fp(&chrome);
+        assert!(store.copy_candidates(&other, 8).unwrap().is_empty());
+        let hashes = [a.paragraphs[0], 7];
+        store.put_fingerprint("b", "s", &a, 8).unwrap();
+        assert_eq!(
+            store.repeated_paragraphs("s", &hashes, "new").unwrap(),
+            HashSet::from([a.paragraphs[0]])
+        );
+    }
+}

@@ -1,0 +1,292 @@
+//! The feed index: which items are in which category and tag feed, and which feeds changed
+//! since they were last published, so a feed's newest items come from one indexed query and a
+//! run republishes only the feeds its new, updated or removed items are in.
+//!
+//! - `item_terms`: one row per (feed, item), keyed by the slug the publisher uses
+//!   ([`crate::publish::term`]) and carrying the item's `published_ts`, so
+//!   `(kind, slug, published_ts DESC, item_id)` serves "newest N of this feed" without a sort.
+//!   Names that share a slug in one item count once, the first one: as the in-memory grouping.
+//! - `feed_topics`: each category/tag feed's title name (the smallest name among its items),
+//!   kept current for the feeds that changed, so the index needs no scan of `item_terms`.
+//! - `feed_dirty`: feeds to republish. `put_item` adds the item's old and new feeds; a trigger
+//!   adds a deleted item's feeds (tombstones, `agg forget`), whoever deletes it. `seq` grows on
+//!   every mark, so clearing up to the `seq` read never drops a mark made meanwhile.
+//!
+//! An existing store is migrated at open: the tables are filled from the items' JSON columns.
+use super::{COLUMNS, RawRow, Store, StoreError, StoredItem, row_to_raw};
+use crate::model::FeedItem;
+use crate::publish::{Corpus, FeedKey, FeedKind, term};
+use chrono::DateTime;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS item_terms (
+    kind INTEGER NOT NULL,
+    slug TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    published_ts INTEGER NOT NULL,
+    PRIMARY KEY (kind, slug, item_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS item_terms_newest ON item_terms(kind, slug, published_ts DESC, item_id);
+CREATE INDEX IF NOT EXISTS item_terms_item ON item_terms(item_id);
+CREATE TABLE IF NOT EXISTS feed_topics (
+    kind INTEGER NOT NULL,
+    slug TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (kind, slug)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feed_dirty (
+    seq INTEGER PRIMARY KEY,
+    kind INTEGER NOT NULL,
+    slug TEXT NOT NULL,
+    UNIQUE (kind, slug)
+);
+CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS items_deleted_leave_feeds AFTER DELETE ON items BEGIN
+    INSERT OR REPLACE INTO feed_dirty(kind, slug)
+        SELECT kind, slug FROM item_terms WHERE item_id = old.id;
+    INSERT OR REPLACE INTO feed_dirty(kind, slug) VALUES (0, '');
+    DELETE FROM item_terms WHERE item_id = old.id;
+END;
+";
+
+/// Fills `item_terms` from the items' JSON columns once (stores older than the feed index).
+pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let done: Option<String> = tx
+        .query_row("SELECT value FROM feed_meta WHERE key = 'terms'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if done.is_none() {
+        let rows: Vec<(String, String, String)> = {
+            let mut stmt = tx.prepare("SELECT id, categories, tags FROM items")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (id, categories, tags) in &rows {
+            let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
+            index_item(&tx, id, &list(categories), &list(tags))?;
+        }
+        tx.execute(
+            "INSERT INTO feed_meta(key, value) VALUES ('terms', '1')",
+            [],
+        )?;
+        if !rows.is_empty() {
+            tracing::info!(items = rows.len(), "feed index built from stored items");
+        }
+    }
+    tx.commit()
+}
+
+/// Re-indexes item `id` (already written to `items`) under its categories and tags, and marks
+/// its old and new feeds, and the main feed, dirty.
+pub(super) fn index_item(
+    tx: &Transaction<'_>,
+    id: &str,
+    categories: &[String],
+    tags: &[String],
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO feed_dirty(kind, slug) SELECT kind, slug FROM item_terms WHERE item_id = ?1",
+        [id],
+    )?;
+    tx.execute("DELETE FROM item_terms WHERE item_id = ?1", [id])?;
+    let ts: i64 = tx.query_row("SELECT published_ts FROM items WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO item_terms(kind, slug, item_id, name, published_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut dirty =
+        tx.prepare_cached("INSERT OR REPLACE INTO feed_dirty(kind, slug) VALUES (?1, ?2)")?;
+    for (kind, names) in [(FeedKind::Category, categories), (FeedKind::Tag, tags)] {
+        for (name, slug) in names.iter().filter_map(|n| term(n)) {
+            insert.execute(params![kind.code(), slug, id, name, ts])?;
+            dirty.execute(params![kind.code(), slug])?;
+        }
+    }
+    dirty.execute(params![FeedKind::All.code(), ""])?;
+    Ok(())
+}
+
+/// Feeds marked for republishing, and the mark up to which they may be cleared.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DirtyFeeds {
+    pub keys: Vec<FeedKey>,
+    pub up_to: i64,
+}
+
+impl Store {
+    /// The feeds to republish; their title names in `feed_topics` are brought up to date.
+    pub fn dirty_feeds(&self) -> Result<DirtyFeeds, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut dirty = DirtyFeeds::default();
+        {
+            let mut stmt =
+                tx.prepare("SELECT seq, kind, slug FROM feed_dirty ORDER BY kind, slug")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            for row in rows {
+                let (seq, kind, slug): (i64, i64, String) = row?;
+                dirty.up_to = dirty.up_to.max(seq);
+                let kind = FeedKind::from_code(kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("feed kind {kind}")))?;
+                dirty.keys.push(FeedKey { kind, slug });
+            }
+        }
+        for key in dirty.keys.iter().filter(|k| k.kind != FeedKind::All) {
+            let name: Option<String> = tx.query_row(
+                "SELECT MIN(name) FROM item_terms WHERE kind = ?1 AND slug = ?2",
+                params![key.kind.code(), key.slug],
+                |r| r.get(0),
+            )?;
+            match name {
+                Some(name) => tx.execute(
+                    "INSERT OR REPLACE INTO feed_topics(kind, slug, name) VALUES (?1, ?2, ?3)",
+                    params![key.kind.code(), key.slug, name],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM feed_topics WHERE kind = ?1 AND slug = ?2",
+                    params![key.kind.code(), key.slug],
+                )?,
+            };
+        }
+        tx.commit()?;
+        Ok(dirty)
+    }
+
+    /// Forgets the dirty marks up to `up_to` (after their feeds were published).
+    pub fn clear_dirty_feeds(&self, up_to: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM feed_dirty WHERE seq <= ?1", [up_to])?;
+        Ok(())
+    }
+
+    /// Recomputes every feed's title name (before a full rebuild).
+    pub fn refresh_feed_topics(&self) -> Result<(), StoreError> {
+        self.conn().execute_batch(
+            "BEGIN; DELETE FROM feed_topics;
+             INSERT INTO feed_topics(kind, slug, name)
+                SELECT kind, slug, MIN(name) FROM item_terms GROUP BY kind, slug;
+             COMMIT;",
+        )?;
+        Ok(())
+    }
+
+    /// The settings stamp the feeds were last published under.
+    pub fn feeds_stamp(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM feed_meta WHERE key = 'stamp'", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_feeds_stamp(&self, stamp: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO feed_meta(key, value) VALUES ('stamp', ?1)",
+            [stamp],
+        )?;
+        Ok(())
+    }
+}
+
+const NEWEST_ALL: &str = "FROM items ORDER BY published_ts DESC, id LIMIT ?1";
+const NEWEST_TOPIC: &str = "FROM item_terms t JOIN items i ON i.id = t.item_id
+    WHERE t.kind = ?2 AND t.slug = ?3 ORDER BY t.published_ts DESC, t.item_id LIMIT ?1";
+
+impl Corpus for Store {
+    fn topics(&self) -> Result<Vec<(FeedKey, String)>, String> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT kind, slug, name FROM feed_topics ORDER BY kind, slug")
+            .map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| e.to_string())?;
+        let mut topics = Vec::new();
+        for row in rows {
+            let (kind, slug, name) = row.map_err(|e| e.to_string())?;
+            let kind = FeedKind::from_code(kind).ok_or_else(|| format!("feed kind {kind}"))?;
+            topics.push((FeedKey { kind, slug }, name));
+        }
+        Ok(topics)
+    }
+
+    fn topic(&self, key: &FeedKey) -> Result<Option<String>, String> {
+        self.conn()
+            .query_row(
+                "SELECT name FROM feed_topics WHERE kind = ?1 AND slug = ?2",
+                params![key.kind.code(), key.slug],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| e.to_string())
+    }
+
+    fn newest(&self, key: &FeedKey, limit: usize, full: bool) -> Result<Vec<FeedItem>, String> {
+        let from = match key.kind {
+            FeedKind::All => NEWEST_ALL,
+            _ => NEWEST_TOPIC,
+        };
+        let limit = limit as i64;
+        let conn = self.conn();
+        let err = |e: rusqlite::Error| e.to_string();
+        if !full {
+            // The index and OPML show titles, links and dates only: five columns, no bodies,
+            // no JSON, read for every feed on every publish.
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT id, url, title, published, updated {from}"))
+                .map_err(err)?;
+            let light = |r: &rusqlite::Row<'_>| -> rusqlite::Result<[String; 5]> {
+                Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+            };
+            let rows = match key.kind {
+                FeedKind::All => stmt.query_map(params![limit], light),
+                _ => stmt.query_map(params![limit, key.kind.code(), key.slug], light),
+            }
+            .map_err(err)?;
+            return rows.map(|r| light_item(r.map_err(err)?)).collect();
+        }
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {COLUMNS} {from}"))
+            .map_err(err)?;
+        let rows = match key.kind {
+            FeedKind::All => stmt.query_map(params![limit], row_to_raw),
+            _ => stmt.query_map(params![limit, key.kind.code(), key.slug], row_to_raw),
+        }
+        .map_err(err)?;
+        rows.map(|r| {
+            r.map_err(StoreError::from)
+                .and_then(RawRow::into_item)
+                .map(StoredItem::into_feed_item)
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+    }
+}
+
+/// A feed item with only what the index and OPML show: id, link, title and dates.
+fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedItem, String> {
+    let date = |s: &str| {
+        DateTime::parse_from_rfc3339(s).map_err(|_| format!("store holds a bad date {s:?}"))
+    };
+    Ok(FeedItem {
+        published: date(&published)?,
+        updated: date(&updated)?,
+        id,
+        url,
+        title,
+        summary: String::new(),
+        content_html: String::new(),
+        author: None,
+        thumbnail: None,
+        categories: Vec::new(),
+        tags: Vec::new(),
+        lang: None,
+        source: String::new(),
+    })
+}
