@@ -189,25 +189,31 @@ async fn main() {
     let mut cfg = Config::load(&cfg_path).unwrap();
     cfg.fetch.allow_private_networks = true;
     let ctx = Context::open(cfg).unwrap();
-    let _ = std::fs::remove_dir_all(dir.join("feeds"));
+    // FEEDS_BENCH_QUICK=1: the one-item phases only, over the feeds a previous run left.
+    let quick = std::env::var_os("FEEDS_BENCH_QUICK").is_some();
+    let mut rebuild_s = f64::NAN;
+    let mut full_s = f64::NAN;
+    if !quick {
+        let _ = std::fs::remove_dir_all(dir.join("feeds"));
 
-    let (t, cpu) = (Instant::now(), cpu_s());
-    let full = pipeline::publish_feeds(&ctx).await.unwrap();
-    let full_s = t.elapsed().as_secs_f64();
-    println!(
-        "full_build_s: {full_s:.3} (cpu {:.3} s, {} files written)",
-        cpu_s() - cpu,
-        full.written.len()
-    );
-    let (t, cpu) = (Instant::now(), cpu_s());
-    let again = pipeline::publish_feeds(&ctx).await.unwrap();
-    let rebuild_s = t.elapsed().as_secs_f64();
-    println!(
-        "full_rebuild_unchanged_s: {rebuild_s:.3} (cpu {:.3} s, {} written, {} unchanged)",
-        cpu_s() - cpu,
-        again.written.len(),
-        again.unchanged
-    );
+        let (t, cpu) = (Instant::now(), cpu_s());
+        let full = pipeline::publish_feeds(&ctx).await.unwrap();
+        full_s = t.elapsed().as_secs_f64();
+        println!(
+            "full_build_s: {full_s:.3} (cpu {:.3} s, {} files written)",
+            cpu_s() - cpu,
+            full.written.len()
+        );
+        let (t, cpu) = (Instant::now(), cpu_s());
+        let again = pipeline::publish_feeds(&ctx).await.unwrap();
+        rebuild_s = t.elapsed().as_secs_f64();
+        println!(
+            "full_rebuild_unchanged_s: {rebuild_s:.3} (cpu {:.3} s, {} written, {} unchanged)",
+            cpu_s() - cpu,
+            again.written.len(),
+            again.unchanged
+        );
+    }
     println!("peak_rss_mb_after_full_builds: {:.1}", peak_rss_mb());
 
     let t = Instant::now();
@@ -247,6 +253,24 @@ async fn main() {
     );
     println!("peak_rss_mb_after_incremental: {:.1}", peak_rss_mb());
 
+    // What the index and OPML read on every publish: every feed's few newest items.
+    let (t, cpu) = (Instant::now(), cpu_s());
+    let topics = agg::publish::Corpus::topics(&*ctx.store).unwrap();
+    let mut n = 0;
+    for (key, _) in &topics {
+        n += agg::publish::Corpus::newest(&*ctx.store, key, 5, false)
+            .unwrap()
+            .len();
+    }
+    println!(
+        "index_reads_ms: {:.1} (cpu {:.1} ms, {} feeds, {n} items)",
+        t.elapsed().as_secs_f64() * 1e3,
+        (cpu_s() - cpu) * 1e3,
+        topics.len()
+    );
+    if quick {
+        return;
+    }
     // The old way, for the ratio: every item (with its body) loaded, every feed rendered.
     let old_dir = dir.join("feeds-old");
     let _ = std::fs::remove_dir_all(&old_dir);

@@ -142,6 +142,9 @@ CREATE TABLE IF NOT EXISTS items (
     content_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS items_published ON items(published_ts DESC, id);
+-- Covers the per-run scan for deleted Markdown files (id, url, path): without it that scan
+-- reads every row's body, i.e. the whole database.
+CREATE INDEX IF NOT EXISTS items_files ON items(path, id, url);
 CREATE TABLE IF NOT EXISTS seen (
     url TEXT PRIMARY KEY,
     item_id TEXT,

@@ -290,3 +290,6 @@ fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedI
         source: String::new(),
     })
 }
+
+#[cfg(test)]
+mod tests;
