@@ -84,6 +84,8 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Told about each source's progress (the CLI draws it on a terminal).
     pub progress: Option<Arc<dyn Progress>>,
+    /// Serialises the duplicate decision and the commit of a page (see `finish_page`).
+    decide: Arc<std::sync::Mutex<()>>,
 }
 
 /// Receives progress as a run goes: listing sizes and pages done, per source.
@@ -124,6 +126,7 @@ impl Context {
             store: Arc::new(store),
             metrics,
             progress: None,
+            decide: Arc::default(),
         })
     }
 }
@@ -468,6 +471,28 @@ async fn process_link_inner(
     let Fetched::Page(page) = fetched else {
         return Ok(Outcome::Unchanged); // 304: the stored item still holds
     };
+    // Everything after the fetch is CPU and disk work: it runs on the blocking pool so the
+    // async threads keep requests in flight, and pages are extracted in parallel.
+    let (task_ctx, name, job_url) = (ctx.clone(), source.name.clone(), url.to_string());
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let source = task_ctx.config.source(&name).expect("source of a running job");
+        finish_page(&task_ctx, source, link, url, page, recheck)
+    })
+    .await
+    .map_err(|_| PageError::Join { url: job_url })?
+}
+
+/// Extracts a fetched page, decides whether it is new, an update or a copy, and stores it.
+fn finish_page(
+    ctx: &Context,
+    source: &Source,
+    link: Link,
+    url: Url,
+    page: crate::fetch::Page,
+    recheck: Option<String>,
+) -> Result<Outcome, PageError> {
     if let Some(ct) = &page.content_type
         && !(ct.contains("html") || ct.contains("xml") || ct.starts_with("text/"))
     {
@@ -476,24 +501,19 @@ async fn process_link_inner(
             content_type: ct.clone(),
         });
     }
-    let tz = ctx.config.site.timezone;
-    let rule = source.extract.clone();
     let page_url = page.url.clone();
     let page_validators = page.validators.clone();
-    let hint = link.clone();
-    let article = tokio::task::spawn_blocking(move || {
+    let started = std::time::Instant::now();
+    let article = {
         let html = page.text();
         let opts = extract::Options {
-            timezone: tz,
-            rule: Some(&rule),
-            hint: Some(&hint),
+            timezone: ctx.config.site.timezone,
+            rule: Some(&source.extract),
+            hint: Some(&link),
         };
         extract::extract(&html, &page.url, &opts)
-    })
-    .await
-    .map_err(|_| PageError::Join {
-        url: url.to_string(),
-    })?;
+    };
+    ctx.metrics.observe_extract(&source.name, started.elapsed().as_secs_f64());
     let article = match article {
         Ok(a) => a,
         Err(e @ ExtractError::NoContent { .. }) if recheck.is_none() => {
@@ -504,6 +524,9 @@ async fn process_link_inner(
         Err(e) => return Err(e.into()),
     };
     let canonical = canonical_url(&article, &page_url);
+    // One page at a time from the duplicate check to the commit: two copies of one story
+    // extracted side by side must not both be stored.
+    let _decide = ctx.decide.lock().unwrap_or_else(|p| p.into_inner());
     let parsed = Url::parse(&canonical).map_err(|_| PageError::BadUrl {
         url: canonical.clone(),
     })?;
