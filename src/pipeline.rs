@@ -86,6 +86,9 @@ pub struct Context {
     pub progress: Option<Arc<dyn Progress>>,
     /// Serialises the duplicate decision and the commit of a page (see `finish_page`).
     decide: Arc<std::sync::Mutex<()>>,
+    /// Pages being processed at once: one per core plus one (a page waiting on its file write
+    /// leaves the core to another). More would only add memory and switching.
+    cpu: Arc<tokio::sync::Semaphore>,
 }
 
 /// Receives progress as a run goes: listing sizes and pages done, per source.
@@ -127,6 +130,9 @@ impl Context {
             metrics,
             progress: None,
             decide: Arc::default(),
+            cpu: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
+            )),
         })
     }
 }
@@ -475,9 +481,13 @@ async fn process_link_inner(
     // async threads keep requests in flight, and pages are extracted in parallel.
     let (task_ctx, name, job_url) = (ctx.clone(), source.name.clone(), url.to_string());
     let span = tracing::Span::current();
+    let _cpu = ctx.cpu.acquire().await.expect("semaphore never closed");
     tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
-        let source = task_ctx.config.source(&name).expect("source of a running job");
+        let source = task_ctx
+            .config
+            .source(&name)
+            .expect("source of a running job");
         finish_page(&task_ctx, source, link, url, page, recheck)
     })
     .await
@@ -513,7 +523,8 @@ fn finish_page(
         };
         extract::extract(&html, &page.url, &opts)
     };
-    ctx.metrics.observe_extract(&source.name, started.elapsed().as_secs_f64());
+    ctx.metrics
+        .observe_extract(&source.name, started.elapsed().as_secs_f64());
     let article = match article {
         Ok(a) => a,
         Err(e @ ExtractError::NoContent { .. }) if recheck.is_none() => {
