@@ -189,7 +189,7 @@ pub fn nesting_depth(html: &str) -> usize {
                     .iter()
                     .position(|c| !c.is_ascii_alphanumeric())
                     .map_or(b.len(), |p| i + 1 + p);
-                if !is_void(&html[i + 1..name_end].to_ascii_lowercase()) {
+                if !is_void(&b[i + 1..name_end]) {
                     depth = depth.saturating_sub(1);
                 }
             }
@@ -198,13 +198,13 @@ pub fn nesting_depth(html: &str) -> usize {
                     .iter()
                     .position(|c| !c.is_ascii_alphanumeric())
                     .map_or(b.len(), |p| i + p);
-                let name = html[i..name_end].to_ascii_lowercase();
+                let name = &b[i..name_end];
                 let tag_end = b[i..]
                     .iter()
                     .position(|&c| c == b'>')
                     .map_or(b.len(), |p| i + p);
                 let self_closing = tag_end > 0 && b.get(tag_end - 1) == Some(&b'/');
-                if !self_closing && !is_void(&name) {
+                if !self_closing && !is_void(name) {
                     depth += 1;
                     max = max.max(depth);
                 }
@@ -219,29 +219,14 @@ fn memchr_lt(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'<')
 }
 
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "br"
-            | "col"
-            | "embed"
-            | "hr"
-            | "img"
-            | "input"
-            | "link"
-            | "meta"
-            | "source"
-            | "track"
-            | "wbr"
-            | "p"
-            | "li"
-            | "option"
-            | "td"
-            | "tr"
-            | "th"
-    )
+/// Tags that never hold nested content, or whose end tag is optional (`p`, `li`, …): neither
+/// counts towards depth. Compared without allocating: this runs over every tag of every page.
+fn is_void(name: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
+        b"source", b"track", b"wbr", b"p", b"li", b"option", b"td", b"tr", b"th",
+    ];
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
