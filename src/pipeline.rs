@@ -139,6 +139,13 @@ impl Context {
 
 /// Runs the given sources (all when `names` is empty) and publishes the feeds.
 pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
+    // Hosts that asked us to wait (429/503 Retry-After) in an earlier process stay paused.
+    let now = Utc::now().timestamp();
+    for (host, until) in ctx.store.host_pauses(now).unwrap_or_default() {
+        ctx.fetcher
+            .pause_host(&host, std::time::Duration::from_secs((until - now) as u64))
+            .await;
+    }
     // Items whose Markdown file the user deleted become tombstones: never recreated, and gone
     // from the feeds published below.
     match ctx.store.tombstone_deleted_files() {
@@ -201,6 +208,16 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
             .get_or_create(&crate::metrics::Outcome { outcome: label })
             .inc();
         report.hook = Some(outcome);
+    }
+    let pauses: Vec<(String, i64)> = ctx
+        .fetcher
+        .host_pauses()
+        .await
+        .into_iter()
+        .map(|(host, left)| (host, Utc::now().timestamp() + left.as_secs() as i64 + 1))
+        .collect();
+    if let Err(e) = ctx.store.save_host_pauses(&pauses) {
+        tracing::warn!(error = %e, "cannot save host pauses");
     }
     report
 }

@@ -95,6 +95,20 @@ impl Hosts {
         until
     }
 
+    /// Every host paused now, with the time left: saved between processes, so a `Retry-After`
+    /// holds across separate `fetch-once` runs too.
+    pub async fn pauses(&self) -> Vec<(String, Duration)> {
+        let now = Instant::now();
+        let table = self.table.lock().await;
+        table
+            .iter()
+            .filter_map(|(host, h)| {
+                Some((host.clone(), h.blocked_until?.checked_duration_since(now)?))
+            })
+            .filter(|(_, left)| !left.is_zero())
+            .collect()
+    }
+
     /// Applies a robots.txt `Crawl-delay` (capped at a minute).
     pub async fn set_crawl_delay(&self, host: &str, delay: Duration) {
         let mut table = self.table.lock().await;

@@ -159,6 +159,16 @@ impl Fetcher {
         })
     }
 
+    /// Hosts paused by `Retry-After`, with the time left (see [`host::Hosts::pauses`]).
+    pub async fn host_pauses(&self) -> Vec<(String, Duration)> {
+        self.hosts.pauses().await
+    }
+
+    /// Pauses `host` for `left` (restoring pauses saved by an earlier process).
+    pub async fn pause_host(&self, host: &str, left: Duration) {
+        self.hosts.block(host, left).await;
+    }
+
     /// Records HTTP outcomes and fetch times in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Fetcher {
         self.metrics = Some(metrics);

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS item_health (
     body_chars INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS item_health_source ON item_health(source, seen_ts DESC);
+CREATE TABLE IF NOT EXISTS host_pauses (
+    host TEXT PRIMARY KEY,
+    until_ts INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS health_alerts (
     source TEXT PRIMARY KEY,
     alert TEXT NOT NULL
@@ -185,6 +189,30 @@ impl Store {
             s.body /= n;
         }
         Ok(s)
+    }
+
+    /// Replaces the saved host pauses (429/503 `Retry-After`) with `pauses` (host, Unix time).
+    pub fn save_host_pauses(&self, pauses: &[(String, i64)]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM host_pauses", [])?;
+        for (host, until) in pauses {
+            tx.execute(
+                "INSERT INTO host_pauses(host, until_ts) VALUES (?1, ?2)",
+                params![host, until],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Host pauses still running at `now` (host, Unix time they end).
+    pub fn host_pauses(&self, now: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT host, until_ts FROM host_pauses WHERE until_ts > ?1")?;
+        let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The standing health alert of a source, if any.

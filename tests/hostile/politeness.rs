@@ -106,6 +106,25 @@ fn retry_after_postpones_the_host() {
         0,
         "postponed pages are not requested"
     );
+    // A separate fetch-once process remembers the pause: the host is not asked again yet.
+    let again = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), fetch, &html_source("busy", &s.base)),
+        &["fetch-once"],
+    );
+    let stdout = common::stdout(&again);
+    assert!(
+        stdout.contains(&format!(
+            "(error: source busy: {}/list.html: host asked to wait",
+            s.base
+        )),
+        "{stdout}"
+    );
+    assert_eq!(
+        s.hits("/a.html"),
+        1,
+        "the paused host is not asked again by the next process"
+    );
 }
 
 #[test]
