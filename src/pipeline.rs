@@ -552,20 +552,28 @@ fn finish_page(
         Err(e) => return Err(e.into()),
     };
     let canonical = canonical_url(&article, &page_url);
-    // One page at a time from the duplicate check to the commit: two copies of one story
-    // extracted side by side must not both be stored.
-    let _decide = ctx.decide.lock().unwrap_or_else(|p| p.into_inner());
     let parsed = Url::parse(&canonical).map_err(|_| PageError::BadUrl {
         url: canonical.clone(),
     })?;
-    let (verdict, fp) = dedup::index::after_extract(
+    let new_id = item_id(&canonical);
+    let fp_id = recheck.as_deref().unwrap_or(&new_id);
+    let fp = dedup::index::fingerprint(
         &ctx.store,
         &ctx.config.dedup,
         &source.name,
-        &parsed,
-        &item_id(&canonical),
-        recheck.as_deref(),
+        fp_id,
         &article.text,
+    )?;
+    // One page at a time from the duplicate decision to the commit: two copies of one story
+    // extracted side by side must not both be stored.
+    let _decide = ctx.decide.lock().unwrap_or_else(|p| p.into_inner());
+    let verdict = dedup::index::decide(
+        &ctx.store,
+        &ctx.config.dedup,
+        &parsed,
+        &new_id,
+        recheck.as_deref(),
+        &fp,
     )?;
     let (link_key, key) = (identity_key(&url), identity_key(&parsed));
     let urls = [

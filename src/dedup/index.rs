@@ -105,37 +105,58 @@ pub fn after_extract(
     recheck: Option<&str>,
     text: &str,
 ) -> Result<(After, Fingerprint), StoreError> {
-    let id = recheck.unwrap_or(new_id);
-    let fp = fingerprint_for(store, settings, source, id, text)?;
+    let fp = fingerprint(store, settings, source, recheck.unwrap_or(new_id), text)?;
+    let verdict = decide(store, settings, canonical, new_id, recheck, &fp)?;
+    Ok((verdict, fp))
+}
+
+/// The fingerprint of an extracted text (reads the store, writes nothing): the pipeline
+/// computes it in parallel, before taking the lock that [`decide`] runs under.
+pub fn fingerprint(
+    store: &Store,
+    settings: &Settings,
+    source: &str,
+    id: &str,
+    text: &str,
+) -> Result<Fingerprint, StoreError> {
+    fingerprint_for(store, settings, source, id, text)
+}
+
+/// Whether a page with fingerprint `fp` is new, known or a copy of a stored story.
+pub fn decide(
+    store: &Store,
+    settings: &Settings,
+    canonical: &Url,
+    new_id: &str,
+    recheck: Option<&str>,
+    fp: &Fingerprint,
+) -> Result<After, StoreError> {
     if let Some(id) = recheck {
-        return Ok((After::Store { id: id.to_string() }, fp));
+        return Ok(After::Store { id: id.to_string() });
     }
     let key = identity_key(canonical);
     if store.is_tombstoned(&key, Some(new_id))? {
-        return Ok((After::Known { id: None }, fp));
+        return Ok(After::Known { id: None });
     }
     let known = match store.seen(canonical.as_str())? {
         Some(s) => Some(s),
         None => store.seen(&key)?,
     };
     if let Some(Some(id)) = known {
-        return Ok((After::Known { id: Some(id) }, fp));
+        return Ok(After::Known { id: Some(id) });
     }
     let candidates: Vec<_> = store
-        .copy_candidates(&fp, settings.threshold)?
+        .copy_candidates(fp, settings.threshold)?
         .into_iter()
         .filter(|c| c.id != new_id)
         .collect();
-    if let Some((item_id, distance)) = find_copy(&fp, &candidates, settings) {
+    if let Some((item_id, distance)) = find_copy(fp, &candidates, settings) {
         let item_id = item_id.to_string();
-        return Ok((After::Copy { item_id, distance }, fp));
+        return Ok(After::Copy { item_id, distance });
     }
-    Ok((
-        After::Store {
-            id: new_id.to_string(),
-        },
-        fp,
-    ))
+    Ok(After::Store {
+        id: new_id.to_string(),
+    })
 }
 
 /// The fingerprint of `text`, with the paragraphs `source` repeats across its other items
