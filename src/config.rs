@@ -102,6 +102,32 @@ pub struct FetchSettings {
     pub recheck_hours: u64,
 }
 
+impl From<raw::RawFetch> for FetchSettings {
+    /// The compiled settings: counts that must be positive are clamped to 1.
+    fn from(f: raw::RawFetch) -> FetchSettings {
+        FetchSettings {
+            user_agent: f.user_agent,
+            timeout_secs: f.timeout_secs,
+            connect_timeout_secs: f.connect_timeout_secs,
+            max_body_bytes: f.max_body_bytes,
+            concurrency: f.concurrency.max(1),
+            per_host_interval_ms: f.per_host_interval_ms,
+            per_host_concurrency: f.per_host_concurrency.max(1),
+            respect_robots_txt: f.respect_robots_txt,
+            allow_private_networks: f.allow_private_networks,
+            allow_hosts: f.allow_hosts,
+            recheck_hours: f.recheck_hours,
+        }
+    }
+}
+
+impl Default for FetchSettings {
+    /// The defaults a config without a `fetch:` section gets.
+    fn default() -> FetchSettings {
+        raw::RawFetch::default().into()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct FeedSettings {
     pub items: usize,
@@ -412,19 +438,7 @@ impl Compiler<'_> {
                 feeds: PathBuf::from(raw.paths.feeds),
                 state: PathBuf::from(raw.paths.state),
             },
-            fetch: FetchSettings {
-                user_agent: fetch.user_agent,
-                timeout_secs: fetch.timeout_secs,
-                connect_timeout_secs: fetch.connect_timeout_secs,
-                max_body_bytes: fetch.max_body_bytes,
-                concurrency: fetch.concurrency.max(1),
-                per_host_interval_ms: fetch.per_host_interval_ms,
-                per_host_concurrency: fetch.per_host_concurrency.max(1),
-                respect_robots_txt: fetch.respect_robots_txt,
-                allow_private_networks: fetch.allow_private_networks,
-                allow_hosts: fetch.allow_hosts,
-                recheck_hours: fetch.recheck_hours,
-            },
+            fetch: FetchSettings::from(fetch),
             feeds: FeedSettings {
                 items: raw.feeds.items,
                 formats: raw.feeds.formats,

@@ -113,18 +113,13 @@ pub async fn extract_input(input: &str, opts: &BatchOptions) -> ExtractResult {
 async fn load(input: &str, opts: &BatchOptions) -> Result<(Vec<u8>, Option<String>, Url), String> {
     if input.starts_with("http://") || input.starts_with("https://") {
         let url = Url::parse(input).map_err(|e| format!("bad URL: {e}"))?;
+        // One page asked for by hand: no politeness wait, no robots.txt round trip.
         let settings = FetchSettings {
-            user_agent: crate::fetch::DEFAULT_USER_AGENT.into(),
-            timeout_secs: 20,
-            connect_timeout_secs: 10,
             max_body_bytes: 10_000_000,
-            concurrency: 1,
             per_host_interval_ms: 0,
-            per_host_concurrency: 1,
             respect_robots_txt: false,
             allow_private_networks: opts.allow_private_networks,
-            allow_hosts: Vec::new(),
-            recheck_hours: 0,
+            ..FetchSettings::default()
         };
         let fetcher = Fetcher::new(&settings).map_err(|e| e.to_string())?;
         let page = fetcher.get(&url, false).await.map_err(|e| e.to_string())?;

@@ -63,9 +63,10 @@ pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, Ext
         .or_else(|| rule.body.as_ref().and_then(|s| select_html(&doc, s)))
         .or_else(|| generic::main_content(&doc))
         .unwrap_or_default();
-    let body_len = html2md::to_text(&body).chars().count();
+    // Only pages whose listing carried full content pay for measuring both texts.
+    let text_len = |html: &str| html2md::to_text(html).chars().count();
     if let Some(content) = &hint.content_html
-        && html2md::to_text(content).chars().count() > body_len.max(200)
+        && text_len(content) > text_len(&body).max(200)
     {
         // The feed carried the full text and the page yielded less.
         body = content.clone();
@@ -88,7 +89,6 @@ pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, Ext
     }
     let markdown = html2md::to_markdown(&clean, url);
     let abs = |u: String| url.join(u.trim()).ok().map(String::from);
-    let first_img = first_image(&clean);
 
     // Headline and date are looked for where the page shows them: around the body.
     let map = textmap::TextMap::build(&doc);
@@ -124,7 +124,8 @@ pub fn extract(html: &str, url: &Url, opts: &Options<'_>) -> Result<Article, Ext
             .or(site.thumbnail)
             .or(meta.image)
             .or(hint.thumbnail)
-            .or(first_img),
+            // Parsing the body again is only worth it when nothing else named an image.
+            .or_else(|| first_image(&clean)),
         lang: meta.lang,
         keywords: meta.keywords,
         body_html: clean,
