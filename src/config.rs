@@ -63,7 +63,20 @@ pub struct Config {
     pub dedup: crate::dedup::Settings,
     /// Commands run after a run that wrote something (`hooks:`).
     pub hooks: HookSettings,
+    /// Where the state lives (`store:`).
+    pub store: StoreSettings,
     pub sources: Vec<Source>,
+}
+
+/// `store:`: the SQLite file (default) or a PostgreSQL database shared by workers.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// `postgres://...`; `None` means the SQLite file `paths.state`. `AGG_STORE_URL` overrides.
+    pub url: Option<String>,
+    pub lease: std::time::Duration,
+    pub poll: std::time::Duration,
+    /// This worker's name in leases.
+    pub worker: String,
 }
 
 #[derive(Debug, Clone)]
@@ -405,6 +418,27 @@ impl Compiler<'_> {
                 "the first element must name a program",
             );
         }
+        let store_url = std::env::var("AGG_STORE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .or(raw.store.url);
+        if let Some(url) = &store_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            self.issue(
+                &[Key("store"), Key("url")],
+                "must be a postgres:// URL (leave it out for the SQLite file paths.state)",
+            );
+        }
+        if raw.store.lease_secs < 2 {
+            self.issue(&[Key("store"), Key("lease_secs")], "must be at least 2");
+        }
+        if !(raw.store.poll_secs > 0.0 && raw.store.poll_secs <= 3600.0) {
+            self.issue(
+                &[Key("store"), Key("poll_secs")],
+                "must be between 0 and 3600 seconds",
+            );
+        }
         if raw.dedup.threshold > crate::dedup::MAX_THRESHOLD {
             self.issue(
                 &[Key("dedup"), Key("threshold")],
@@ -460,6 +494,16 @@ impl Compiler<'_> {
             hooks: HookSettings {
                 after_run: raw.hooks.after_run,
                 timeout: std::time::Duration::from_secs(raw.hooks.timeout_secs.max(1)),
+            },
+            store: StoreSettings {
+                url: store_url,
+                lease: std::time::Duration::from_secs(raw.store.lease_secs.max(2)),
+                poll: std::time::Duration::from_secs_f64(raw.store.poll_secs.clamp(0.01, 3600.0)),
+                worker: std::env::var("AGG_WORKER")
+                    .ok()
+                    .filter(|w| !w.is_empty())
+                    .or(raw.store.worker)
+                    .unwrap_or_else(default_worker),
             },
             sources,
         }
@@ -719,3 +763,13 @@ pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+
+/// A worker name unique enough for leases: host name and process id.
+fn default_worker() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "agg".into());
+    format!("{host}-{}", std::process::id())
+}

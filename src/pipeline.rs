@@ -111,7 +111,14 @@ impl Context {
     pub fn open(config: Config) -> Result<Context, PipelineError> {
         let metrics = Metrics::new();
         let fetcher = Fetcher::new(&config.fetch)?.with_metrics(metrics.clone());
-        let store = Store::open(&config.paths.state)?;
+        let store = Arc::new(match &config.store.url {
+            Some(url) => Store::postgres(url)?,
+            None => Store::open(&config.paths.state)?,
+        });
+        let fetcher = match store.is_shared() {
+            true => fetcher.with_shared_hosts(store.clone()),
+            false => fetcher,
+        };
         for dir in [&config.paths.content, &config.paths.feeds] {
             match crate::fsutil::sweep_temp_files(dir) {
                 Ok(n) if n > 0 => {
@@ -126,7 +133,7 @@ impl Context {
         Ok(Context {
             config: Arc::new(config),
             fetcher: Arc::new(fetcher),
-            store: Arc::new(store),
+            store,
             metrics,
             progress: None,
             decide: Arc::default(),
@@ -148,7 +155,13 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
     }
     // Items whose Markdown file the user deleted become tombstones: never recreated, and gone
     // from the feeds published below.
-    match ctx.store.tombstone_deleted_files() {
+    // On a shared store other workers' files may live on other machines: there, deletions go
+    // through `agg forget`.
+    let deleted = match ctx.store.is_shared() {
+        true => Ok(Vec::new()),
+        false => ctx.store.tombstone_deleted_files(),
+    };
+    match deleted {
         Ok(gone) if !gone.is_empty() => {
             tracing::info!(items = gone.len(), "deleted files became tombstones")
         }
@@ -257,6 +270,11 @@ async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishRe
             ),
         };
         let store = &*ctx.store;
+        // One publisher at a time among workers sharing the store; each publishes from the
+        // database, so the feeds hold every worker's items.
+        let _publishing = store
+            .shared_lock(crate::store::LOCK_PUBLISH)
+            .map_err(|e| e.to_string())?;
         let dirty = store.dirty_feeds().map_err(|e| e.to_string())?;
         let stamp = publish::settings_stamp(&site, &opts);
         let full = everything
@@ -567,6 +585,8 @@ fn finish_page(
     // One page at a time from the duplicate decision to the commit: two copies of one story
     // extracted side by side must not both be stored.
     let _decide = ctx.decide.lock().unwrap_or_else(|p| p.into_inner());
+    // Workers sharing a PostgreSQL store take the same decision one at a time too.
+    let _shared = ctx.store.shared_lock(crate::store::LOCK_DECIDE)?;
     let verdict = dedup::index::decide(
         &ctx.store,
         &ctx.config.dedup,

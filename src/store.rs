@@ -6,20 +6,25 @@
 //! item is committed here, so a crash in between re-emits the same bytes to the same path.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
+
+use db::p;
 
 use crate::model::FeedItem;
 
+pub(crate) mod db;
 mod dedup;
 mod feeds;
 mod health;
+mod pg;
 
 pub use feeds::DirtyFeeds;
 
 pub use health::{HealthShares, ItemHealth, RunRecord};
+
+pub use pg::{LOCK_DECIDE, LOCK_PUBLISH, SharedLock, redact};
 
 pub use dedup::{Alternate, DuplicateGroup, file_deleted};
 
@@ -39,6 +44,14 @@ pub enum StoreError {
     },
     #[error("store query failed: {0}")]
     Query(#[from] rusqlite::Error),
+    #[error("postgres store: {0}")]
+    Pg(#[from] postgres::Error),
+    #[error("postgres store {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: postgres::Error,
+    },
     #[error("store holds a bad value: {0}")]
     Corrupt(String),
 }
@@ -118,7 +131,9 @@ pub struct SourceState {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: db::Db,
+    /// Serialises duplicate decisions across workers sharing a PostgreSQL store.
+    shared: bool,
 }
 
 const SCHEMA: &str = "
@@ -162,7 +177,12 @@ CREATE TABLE IF NOT EXISTS sources (
 ";
 
 impl Store {
-    /// Opens (creating if needed) the store at `path`.
+    /// Connects to the PostgreSQL store at `url` (migrating it if needed): shared by workers.
+    pub fn postgres(url: &str) -> Result<Store, StoreError> {
+        pg::open(url)
+    }
+
+    /// Opens (creating if needed) the SQLite store at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
@@ -181,145 +201,147 @@ impl Store {
             .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
-        conn.execute_batch(dedup::SCHEMA).map_err(open_err)?;
-        conn.execute_batch(health::SCHEMA).map_err(open_err)?;
-        conn.execute_batch(feeds::SCHEMA).map_err(open_err)?;
-        feeds::migrate(&mut conn).map_err(open_err)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-        })
+        Self::create_sqlite(&mut conn).map_err(|e| match e {
+            StoreError::Query(source) => open_err(source),
+            e => e,
+        })?;
+        Ok(Store::from_db(db::Db::sqlite(conn), false))
     }
 
     /// An in-memory store (tests, `agg extract`).
     pub fn memory() -> Result<Store, StoreError> {
         let mut conn = Connection::open_in_memory()?;
+        Self::create_sqlite(&mut conn)?;
+        Ok(Store::from_db(db::Db::sqlite(conn), false))
+    }
+
+    fn create_sqlite(conn: &mut Connection) -> Result<(), StoreError> {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(dedup::SCHEMA)?;
         conn.execute_batch(health::SCHEMA)?;
         conn.execute_batch(feeds::SCHEMA)?;
-        feeds::migrate(&mut conn)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-        })
+        feeds::migrate(conn)
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn from_db(db: db::Db, shared: bool) -> Store {
+        Store { db, shared }
+    }
+
+    /// Whether several workers share this store (PostgreSQL): sources are claimed with leases
+    /// and duplicate decisions are serialised in the database.
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// Whether `url` was seen before; returns the item it led to, if any.
     pub fn seen(&self, url: &str) -> Result<Option<Option<String>>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT item_id FROM seen WHERE url = ?1", [url], |r| {
+        self.db.with(|c| {
+            c.one("SELECT item_id FROM seen WHERE url = ?1", p![url], |r| {
                 r.get(0)
             })
-            .optional()?)
+        })
     }
 
     /// Records `url` as seen (leading to `item_id`, or to nothing for an unusable page).
     pub fn mark_seen(&self, url: &str, item_id: Option<&str>) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO seen(url, item_id, first_seen) VALUES (?1, ?2, ?3)
-             ON CONFLICT(url) DO UPDATE SET item_id = COALESCE(excluded.item_id, seen.item_id)",
-            params![url, item_id, Utc::now().to_rfc3339()],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO seen(url, item_id, first_seen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(url) DO UPDATE SET item_id = COALESCE(excluded.item_id, seen.item_id)",
+                p![url, item_id, Utc::now().to_rfc3339()],
+            )
+        })?;
         Ok(())
     }
 
     pub fn item(&self, id: &str) -> Result<Option<StoredItem>, StoreError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM items WHERE id = ?1"))?;
-        let row = stmt.query_row([id], row_to_raw).optional()?;
+        let sql = format!("SELECT {COLUMNS} FROM items WHERE id = ?1");
+        let row = self.db.with(|c| c.one(&sql, p![id], row_to_raw))?;
         row.map(RawRow::into_item).transpose()
     }
 
     /// Inserts or replaces an item and marks all of `urls` as seen leading to it, in one
     /// transaction.
     pub fn put_item(&self, item: &StoredItem, urls: &[&str]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO items(id, source, url, title, summary, content_html, path, published, published_ts,
-                updated, first_seen, author, thumbnail, categories, tags, lang, content_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-             ON CONFLICT(id) DO UPDATE SET title = excluded.title, summary = excluded.summary,
-                content_html = excluded.content_html, path = excluded.path, updated = excluded.updated,
-                author = excluded.author, thumbnail = excluded.thumbnail, categories = excluded.categories,
-                tags = excluded.tags, lang = excluded.lang, content_hash = excluded.content_hash",
-            params![
-                item.id,
-                item.source,
-                item.url,
-                item.title,
-                item.summary,
-                item.content_html,
-                item.path,
-                item.published.to_rfc3339(),
-                item.published.timestamp(),
-                item.updated.to_rfc3339(),
-                item.first_seen.to_rfc3339(),
-                item.author,
-                item.thumbnail,
-                serde_json::to_string(&item.categories).expect("strings serialize"),
-                serde_json::to_string(&item.tags).expect("strings serialize"),
-                item.lang,
-                item.content_hash,
-            ],
-        )?;
-        feeds::index_item(&tx, &item.id, &item.categories, &item.tags)?;
+        let published = item.published.to_rfc3339();
+        let updated = item.updated.to_rfc3339();
+        let first_seen = item.first_seen.to_rfc3339();
+        let categories = serde_json::to_string(&item.categories).expect("strings serialize");
+        let tags = serde_json::to_string(&item.tags).expect("strings serialize");
         let now = Utc::now().to_rfc3339();
-        for url in urls {
-            tx.execute(
-                "INSERT INTO seen(url, item_id, first_seen) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(url) DO UPDATE SET item_id = excluded.item_id",
-                params![url, item.id, now],
+        self.db.tx(|tx| {
+            tx.exec(
+                "INSERT INTO items(id, source, url, title, summary, content_html, path, published, published_ts,
+                    updated, first_seen, author, thumbnail, categories, tags, lang, content_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT(id) DO UPDATE SET title = excluded.title, summary = excluded.summary,
+                    content_html = excluded.content_html, path = excluded.path, updated = excluded.updated,
+                    author = excluded.author, thumbnail = excluded.thumbnail, categories = excluded.categories,
+                    tags = excluded.tags, lang = excluded.lang, content_hash = excluded.content_hash",
+                p![
+                    item.id,
+                    item.source,
+                    item.url,
+                    item.title,
+                    item.summary,
+                    item.content_html,
+                    item.path,
+                    published,
+                    item.published.timestamp(),
+                    updated,
+                    first_seen,
+                    item.author,
+                    item.thumbnail,
+                    categories,
+                    tags,
+                    item.lang,
+                    item.content_hash,
+                ],
             )?;
-        }
-        tx.commit()?;
-        Ok(())
+            feeds::index_item(tx, &item.id, &item.categories, &item.tags)?;
+            for url in urls {
+                tx.exec(
+                    "INSERT INTO seen(url, item_id, first_seen) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(url) DO UPDATE SET item_id = excluded.item_id",
+                    p![url, item.id, now],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// The newest `limit` items (all when `None`), newest first.
     pub fn items(&self, limit: Option<usize>) -> Result<Vec<StoredItem>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM items ORDER BY published_ts DESC, id LIMIT ?1"
-        ))?;
-        let limit = limit.map_or(-1, |l| l as i64);
-        let rows = stmt.query_map([limit], row_to_raw)?;
-        rows.map(|r| r.map_err(StoreError::from).and_then(RawRow::into_item))
-            .collect()
+        let sql = format!("SELECT {COLUMNS} FROM items ORDER BY published_ts DESC, id LIMIT ?1");
+        let limit = limit.map_or(i64::MAX, |l| l as i64);
+        let rows = self.db.with(|c| c.all(&sql, p![limit], row_to_raw))?;
+        rows.into_iter().map(RawRow::into_item).collect()
     }
 
     pub fn count_items(&self) -> Result<usize, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get::<_, i64>(0))?
-            as usize)
+        let n = self
+            .db
+            .with(|c| c.one("SELECT COUNT(*) FROM items", p![], |r| r.get::<i64>(0)))?;
+        Ok(n.unwrap_or(0) as usize)
     }
 
     pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
-        let conn = self.conn();
-        let row = conn
-            .query_row(
+        let row = self.db.with(|c| {
+            c.one(
                 "SELECT etag, last_modified, last_run, last_ok, last_error, failures FROM sources WHERE name = ?1",
-                [name],
+                p![name],
                 |r| {
                     Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, u32>(5)?,
+                        r.get::<Option<String>>(0)?,
+                        r.get::<Option<String>>(1)?,
+                        r.get::<Option<String>>(2)?,
+                        r.get::<Option<String>>(3)?,
+                        r.get::<Option<String>>(4)?,
+                        r.get::<i64>(5)?,
                     ))
                 },
             )
-            .optional()?;
+        })?;
         let Some((etag, last_modified, last_run, last_ok, last_error, failures)) = row else {
             return Ok(SourceState::default());
         };
@@ -333,20 +355,22 @@ impl Store {
             last_run: ts(last_run),
             last_ok: ts(last_ok),
             last_error,
-            failures,
+            failures: u32::try_from(failures).unwrap_or(u32::MAX),
         })
     }
 
     pub fn put_source_state(&self, name: &str, s: &SourceState) -> Result<(), StoreError> {
         let ts = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339());
-        self.conn().execute(
-            "INSERT INTO sources(name, etag, last_modified, last_run, last_ok, last_error, failures)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
-                last_run = excluded.last_run, last_ok = excluded.last_ok, last_error = excluded.last_error,
-                failures = excluded.failures",
-            params![name, s.etag, s.last_modified, ts(s.last_run), ts(s.last_ok), s.last_error, s.failures],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO sources(name, etag, last_modified, last_run, last_ok, last_error, failures)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                    last_run = excluded.last_run, last_ok = excluded.last_ok, last_error = excluded.last_error,
+                    failures = excluded.failures",
+                p![name, s.etag, s.last_modified, ts(s.last_run), ts(s.last_ok), s.last_error, i64::from(s.failures)],
+            )
+        })?;
         Ok(())
     }
 }
@@ -357,7 +381,7 @@ const COLUMNS: &str =
 
 struct RawRow([Option<String>; 16]);
 
-fn row_to_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+fn row_to_raw(r: &db::Row<'_, '_>) -> Result<RawRow, StoreError> {
     let mut cols: [Option<String>; 16] = Default::default();
     for (i, c) in cols.iter_mut().enumerate() {
         *c = r.get(i)?;

@@ -9,4 +9,5 @@ mod failures;
 mod hostile;
 mod ops;
 mod serve;
+mod shared;
 mod sources;

@@ -25,7 +25,34 @@ pub struct RawConfig {
     #[serde(default)]
     pub hooks: RawHooks,
     #[serde(default)]
+    pub store: RawStore,
+    #[serde(default)]
     pub sources: Vec<RawSource>,
+}
+
+/// `store:`: where the state lives. Without `url`, the SQLite file `paths.state`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStore {
+    /// `postgres://user:pass@host:port/db`: a store several workers share.
+    pub url: Option<String>,
+    /// How long a worker holds a claimed source without renewing before another may take it.
+    pub lease_secs: u64,
+    /// How often a worker on a shared store looks for due sources.
+    pub poll_secs: f64,
+    /// This worker's name in leases (default: host name and process id).
+    pub worker: Option<String>,
+}
+
+impl Default for RawStore {
+    fn default() -> Self {
+        RawStore {
+            url: None,
+            lease_secs: 60,
+            poll_secs: 1.0,
+            worker: None,
+        }
+    }
 }
 
 /// `hooks:` commands run after a run that wrote something.

@@ -20,11 +20,20 @@ struct HostState {
     crawl_delay: Duration,
 }
 
+/// Request starts reserved in a store shared with other workers, so spacing holds across them.
+pub trait SharedSlots: Send + Sync {
+    /// Reserves the next start on `host`, `spacing` after the previous one whichever worker
+    /// made it; returns how long from now that start is (`None`: could not ask, go by the
+    /// local table alone).
+    fn reserve(&self, host: &str, spacing: Duration) -> Option<Duration>;
+}
+
 /// The per-host table.
 pub struct Hosts {
     interval: Duration,
     concurrency: usize,
     table: Mutex<HashMap<String, HostState>>,
+    shared: Option<Arc<dyn SharedSlots>>,
 }
 
 /// Held while a request to the host is in flight.
@@ -38,7 +47,14 @@ impl Hosts {
             interval,
             concurrency: concurrency.max(1),
             table: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Spaces requests across workers through `shared` as well as within this process.
+    pub fn with_shared(mut self, shared: Arc<dyn SharedSlots>) -> Hosts {
+        self.shared = Some(shared);
+        self
     }
 
     fn entry<'a>(
@@ -73,15 +89,25 @@ impl Hosts {
             .acquire_owned()
             .await
             .expect("host semaphore never closed");
-        let start = {
+        let (mut start, spacing) = {
             let mut table = self.table.lock().await;
             let interval = self.interval;
             let h = self.entry(&mut table, host);
             let now = Instant::now();
             let start = h.next_start.max(now);
-            h.next_start = start + interval.max(h.crawl_delay);
-            start
+            let spacing = interval.max(h.crawl_delay);
+            h.next_start = start + spacing;
+            (start, spacing)
         };
+        if let Some(shared) = self.shared.clone().filter(|_| !spacing.is_zero()) {
+            let host = host.to_string();
+            let asked = Instant::now();
+            if let Ok(Some(wait)) =
+                tokio::task::spawn_blocking(move || shared.reserve(&host, spacing)).await
+            {
+                start = start.max(asked + wait);
+            }
+        }
         tokio::time::sleep_until(start.into()).await;
         HostPermit { _permit: permit }
     }

@@ -169,6 +169,12 @@ impl Fetcher {
         self.hosts.block(host, left).await;
     }
 
+    /// Spaces requests per host across workers sharing `shared` (a PostgreSQL store).
+    pub fn with_shared_hosts(mut self, shared: Arc<dyn host::SharedSlots>) -> Fetcher {
+        self.hosts = self.hosts.with_shared(shared);
+        self
+    }
+
     /// Records HTTP outcomes and fetch times in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Fetcher {
         self.metrics = Some(metrics);

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use super::db::p;
 use chrono::Utc;
-use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::fetch::Validators;
@@ -85,38 +85,41 @@ pub struct DuplicateGroup {
 
 impl Store {
     pub fn put_alternate(&self, a: &Alternate) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO alternates(url, item_id, source, title, distance, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(url) DO NOTHING",
-            params![a.url, a.item_id, a.source, a.title, a.distance, Utc::now().to_rfc3339()],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO alternates(url, item_id, source, title, distance, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(url) DO NOTHING",
+                p![a.url, a.item_id, a.source, a.title, i64::from(a.distance), Utc::now().to_rfc3339()],
+            )
+        })?;
         Ok(())
     }
 
     /// Every item with alternates, oldest group first.
     pub fn duplicate_groups(&self) -> Result<Vec<DuplicateGroup>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT a.item_id, i.source, i.url, i.title, a.url, a.source, a.title, a.distance
-             FROM alternates a LEFT JOIN items i ON i.id = a.item_id ORDER BY a.rowid",
-        )?;
-        let mut groups: Vec<DuplicateGroup> = Vec::new();
-        let rows = stmt.query_map([], |r| {
-            let item = match r.get::<_, Option<String>>(1)? {
-                Some(source) => Some((source, r.get(2)?, r.get(3)?)),
-                None => None,
-            };
-            let alt = Alternate {
-                item_id: r.get(0)?,
-                url: r.get(4)?,
-                source: r.get(5)?,
-                title: r.get(6)?,
-                distance: r.get(7)?,
-            };
-            Ok((item, alt))
+        let rows = self.db.with(|c| {
+            c.all(
+                "SELECT a.item_id, i.source, i.url, i.title, a.url, a.source, a.title, a.distance
+                 FROM alternates a LEFT JOIN items i ON i.id = a.item_id ORDER BY a.rowid",
+                p![],
+                |r| {
+                    let item = match r.get::<Option<String>>(1)? {
+                        Some(source) => Some((source, r.get(2)?, r.get(3)?)),
+                        None => None,
+                    };
+                    let alt = Alternate {
+                        item_id: r.get(0)?,
+                        url: r.get(4)?,
+                        source: r.get(5)?,
+                        title: r.get(6)?,
+                        distance: u32::try_from(r.get::<i64>(7)?).unwrap_or(u32::MAX),
+                    };
+                    Ok((item, alt))
+                },
+            )
         })?;
-        for row in rows {
-            let (item, alt) = row?;
+        let mut groups: Vec<DuplicateGroup> = Vec::new();
+        for (item, alt) in rows {
             match groups.iter_mut().find(|g| g.item_id == alt.item_id) {
                 Some(g) => g.alternates.push(alt),
                 None => groups.push(DuplicateGroup {
@@ -138,32 +141,32 @@ impl Store {
         item_id: Option<&str>,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO tombstones(key, item_id, url, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(key) DO UPDATE SET item_id = COALESCE(excluded.item_id, tombstones.item_id)",
-            params![key, item_id, url, reason, Utc::now().to_rfc3339()],
-        )?;
-        if let Some(id) = item_id {
-            tx.execute("DELETE FROM items WHERE id = ?1", [id])?;
-            tx.execute("DELETE FROM item_validators WHERE item_id = ?1", [id])?;
-        }
-        tx.commit()?;
-        Ok(())
+        let now = Utc::now().to_rfc3339();
+        self.db.tx(|tx| {
+            tx.exec(
+                "INSERT INTO tombstones(key, item_id, url, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(key) DO UPDATE SET item_id = COALESCE(excluded.item_id, tombstones.item_id)",
+                p![key, item_id, url, reason, now],
+            )?;
+            if let Some(id) = item_id {
+                tx.exec("DELETE FROM items WHERE id = ?1", p![id])?;
+                tx.exec("DELETE FROM item_validators WHERE item_id = ?1", p![id])?;
+            }
+            Ok(())
+        })
     }
 
     /// Whether the identity `key` or the item `item_id` was tombstoned.
     pub fn is_tombstoned(&self, key: &str, item_id: Option<&str>) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT 1 FROM tombstones WHERE key = ?1 OR (?2 IS NOT NULL AND item_id = ?2) LIMIT 1",
-                params![key, item_id],
+        let id = item_id.unwrap_or("");
+        let hit = self.db.with(|c| {
+            c.one(
+                "SELECT 1 FROM tombstones WHERE key = ?1 OR (?2 <> '' AND item_id = ?2) LIMIT 1",
+                p![key, id],
                 |_| Ok(()),
             )
-            .optional()?
-            .is_some())
+        })?;
+        Ok(hit.is_some())
     }
 
     /// The URL an item's page was last fetched from and the validators it answered with.
@@ -171,11 +174,10 @@ impl Store {
         &self,
         item_id: &str,
     ) -> Result<Option<(String, Validators)>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        self.db.with(|c| {
+            c.one(
                 "SELECT url, etag, last_modified FROM item_validators WHERE item_id = ?1",
-                [item_id],
+                p![item_id],
                 |r| {
                     Ok((
                         r.get(0)?,
@@ -186,7 +188,7 @@ impl Store {
                     ))
                 },
             )
-            .optional()?)
+        })
     }
 
     pub fn put_item_validators(
@@ -195,12 +197,14 @@ impl Store {
         url: &str,
         v: &Validators,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO item_validators(item_id, url, etag, last_modified) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(item_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
-                last_modified = excluded.last_modified",
-            params![item_id, url, v.etag, v.last_modified],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO item_validators(item_id, url, etag, last_modified) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(item_id) DO UPDATE SET url = excluded.url, etag = excluded.etag,
+                    last_modified = excluded.last_modified",
+                p![item_id, url, v.etag, v.last_modified],
+            )
+        })?;
         Ok(())
     }
 
@@ -208,13 +212,11 @@ impl Store {
     /// missing folder means a moved or unmounted content tree, not a deletion). Returns the
     /// tombstoned items' ids.
     pub fn tombstone_deleted_files(&self) -> Result<Vec<String>, StoreError> {
-        // Only the three columns needed: a large store is not loaded whole for this.
-        let all: Vec<(String, String, String)> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare_cached("SELECT id, url, path FROM items")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let all: Vec<(String, String, String)> = self.db.with(|c| {
+            c.all("SELECT id, url, path FROM items", p![], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+        })?;
         let gone: Vec<(String, String)> = all
             .into_iter()
             .filter(|(_, _, path)| file_deleted(Path::new(path)))

@@ -13,11 +13,13 @@
 //!   every mark, so clearing up to the `seq` read never drops a mark made meanwhile.
 //!
 //! An existing store is migrated at open: the tables are filled from the items' JSON columns.
-use super::{COLUMNS, RawRow, Store, StoreError, StoredItem, row_to_raw};
+use super::{COLUMNS, Store, StoreError, StoredItem, row_to_raw};
 use crate::model::FeedItem;
 use crate::publish::{Corpus, FeedKey, FeedKind, term};
 use chrono::DateTime;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::db::{Dialect, Lite, Row, Sql, p};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS item_terms (
@@ -52,7 +54,7 @@ END;
 ";
 
 /// Fills `item_terms` from the items' JSON columns once (stores older than the feed index).
-pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let done: Option<String> = tx
         .query_row("SELECT value FROM feed_meta WHERE key = 'terms'", [], |r| {
@@ -67,7 +69,7 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         };
         for (id, categories, tags) in &rows {
             let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
-            index_item(&tx, id, &list(categories), &list(tags))?;
+            index_item(&mut Lite(&tx), id, &list(categories), &list(tags))?;
         }
         tx.execute(
             "INSERT INTO feed_meta(key, value) VALUES ('terms', '1')",
@@ -77,37 +79,65 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             tracing::info!(items = rows.len(), "feed index built from stored items");
         }
     }
-    tx.commit()
+    Ok(tx.commit()?)
+}
+
+/// Marks a feed dirty again with a new `seq` (PostgreSQL: from a sequence every worker shares).
+fn mark_dirty_sql(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => {
+            "INSERT INTO feed_dirty(kind, slug) VALUES (?1, ?2)
+             ON CONFLICT(kind, slug) DO UPDATE SET seq = (SELECT MAX(seq) + 1 FROM feed_dirty)"
+        }
+        Dialect::Postgres => {
+            "INSERT INTO feed_dirty(kind, slug) VALUES (?1, ?2)
+             ON CONFLICT(kind, slug) DO UPDATE SET seq = nextval('feed_dirty_seq')"
+        }
+    }
+}
+
+fn mark_item_feeds_dirty_sql(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => {
+            "INSERT INTO feed_dirty(kind, slug) SELECT kind, slug FROM item_terms WHERE item_id = ?1
+             ON CONFLICT(kind, slug) DO UPDATE SET seq = (SELECT MAX(seq) + 1 FROM feed_dirty)"
+        }
+        Dialect::Postgres => {
+            "INSERT INTO feed_dirty(kind, slug) SELECT kind, slug FROM item_terms WHERE item_id = ?1
+             ON CONFLICT(kind, slug) DO UPDATE SET seq = nextval('feed_dirty_seq')"
+        }
+    }
 }
 
 /// Re-indexes item `id` (already written to `items`) under its categories and tags, and marks
 /// its old and new feeds, and the main feed, dirty.
 pub(super) fn index_item(
-    tx: &Transaction<'_>,
+    tx: &mut dyn Sql,
     id: &str,
     categories: &[String],
     tags: &[String],
-) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO feed_dirty(kind, slug) SELECT kind, slug FROM item_terms WHERE item_id = ?1",
-        [id],
-    )?;
-    tx.execute("DELETE FROM item_terms WHERE item_id = ?1", [id])?;
-    let ts: i64 = tx.query_row("SELECT published_ts FROM items WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })?;
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO item_terms(kind, slug, item_id, name, published_ts) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    let mut dirty =
-        tx.prepare_cached("INSERT OR REPLACE INTO feed_dirty(kind, slug) VALUES (?1, ?2)")?;
+) -> Result<(), StoreError> {
+    let d = tx.dialect();
+    tx.exec(mark_item_feeds_dirty_sql(d), p![id])?;
+    tx.exec("DELETE FROM item_terms WHERE item_id = ?1", p![id])?;
+    let ts: i64 = tx
+        .one(
+            "SELECT published_ts FROM items WHERE id = ?1",
+            p![id],
+            |r| r.get(0),
+        )?
+        .ok_or_else(|| StoreError::Corrupt(format!("item {id} vanished while indexing")))?;
     for (kind, names) in [(FeedKind::Category, categories), (FeedKind::Tag, tags)] {
         for (name, slug) in names.iter().filter_map(|n| term(n)) {
-            insert.execute(params![kind.code(), slug, id, name, ts])?;
-            dirty.execute(params![kind.code(), slug])?;
+            tx.exec(
+                "INSERT INTO item_terms(kind, slug, item_id, name, published_ts) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT DO NOTHING",
+                p![kind.code(), slug, id, name, ts],
+            )?;
+            tx.exec(mark_dirty_sql(d), p![kind.code(), slug])?;
         }
     }
-    dirty.execute(params![FeedKind::All.code(), ""])?;
+    tx.exec(mark_dirty_sql(d), p![FeedKind::All.code(), ""])?;
     Ok(())
 }
 
@@ -121,75 +151,82 @@ pub struct DirtyFeeds {
 impl Store {
     /// The feeds to republish; their title names in `feed_topics` are brought up to date.
     pub fn dirty_feeds(&self) -> Result<DirtyFeeds, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut dirty = DirtyFeeds::default();
-        {
-            let mut stmt =
-                tx.prepare("SELECT seq, kind, slug FROM feed_dirty ORDER BY kind, slug")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            for row in rows {
-                let (seq, kind, slug): (i64, i64, String) = row?;
+        self.db.tx(|tx| {
+            let mut dirty = DirtyFeeds::default();
+            let rows: Vec<(i64, i64, String)> = tx.all(
+                "SELECT seq, kind, slug FROM feed_dirty ORDER BY kind, slug",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            for (seq, kind, slug) in rows {
                 dirty.up_to = dirty.up_to.max(seq);
                 let kind = FeedKind::from_code(kind)
                     .ok_or_else(|| StoreError::Corrupt(format!("feed kind {kind}")))?;
                 dirty.keys.push(FeedKey { kind, slug });
             }
-        }
-        for key in dirty.keys.iter().filter(|k| k.kind != FeedKind::All) {
-            let name: Option<String> = tx.query_row(
-                "SELECT MIN(name) FROM item_terms WHERE kind = ?1 AND slug = ?2",
-                params![key.kind.code(), key.slug],
-                |r| r.get(0),
-            )?;
-            match name {
-                Some(name) => tx.execute(
-                    "INSERT OR REPLACE INTO feed_topics(kind, slug, name) VALUES (?1, ?2, ?3)",
-                    params![key.kind.code(), key.slug, name],
-                )?,
-                None => tx.execute(
-                    "DELETE FROM feed_topics WHERE kind = ?1 AND slug = ?2",
-                    params![key.kind.code(), key.slug],
-                )?,
-            };
-        }
-        tx.commit()?;
-        Ok(dirty)
+            for key in dirty.keys.iter().filter(|k| k.kind != FeedKind::All) {
+                let name: Option<String> = tx
+                    .one(
+                        "SELECT MIN(name) FROM item_terms WHERE kind = ?1 AND slug = ?2",
+                        p![key.kind.code(), key.slug],
+                        |r| r.get(0),
+                    )?
+                    .flatten();
+                match name {
+                    Some(name) => tx.exec(
+                        "INSERT INTO feed_topics(kind, slug, name) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(kind, slug) DO UPDATE SET name = excluded.name",
+                        p![key.kind.code(), key.slug, name],
+                    )?,
+                    None => tx.exec(
+                        "DELETE FROM feed_topics WHERE kind = ?1 AND slug = ?2",
+                        p![key.kind.code(), key.slug],
+                    )?,
+                };
+            }
+            Ok(dirty)
+        })
     }
 
     /// Forgets the dirty marks up to `up_to` (after their feeds were published).
     pub fn clear_dirty_feeds(&self, up_to: i64) -> Result<(), StoreError> {
-        self.conn()
-            .execute("DELETE FROM feed_dirty WHERE seq <= ?1", [up_to])?;
+        self.db
+            .with(|c| c.exec("DELETE FROM feed_dirty WHERE seq <= ?1", p![up_to]))?;
         Ok(())
     }
 
     /// Recomputes every feed's title name (before a full rebuild).
     pub fn refresh_feed_topics(&self) -> Result<(), StoreError> {
-        self.conn().execute_batch(
-            "BEGIN; DELETE FROM feed_topics;
-             INSERT INTO feed_topics(kind, slug, name)
-                SELECT kind, slug, MIN(name) FROM item_terms GROUP BY kind, slug;
-             COMMIT;",
-        )?;
-        Ok(())
+        self.db.tx(|tx| {
+            tx.exec("DELETE FROM feed_topics", p![])?;
+            tx.exec(
+                "INSERT INTO feed_topics(kind, slug, name)
+                    SELECT kind, slug, MIN(name) FROM item_terms GROUP BY kind, slug",
+                p![],
+            )?;
+            Ok(())
+        })
     }
 
     /// The settings stamp the feeds were last published under.
     pub fn feeds_stamp(&self) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM feed_meta WHERE key = 'stamp'", [], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        self.db.with(|c| {
+            c.one(
+                "SELECT value FROM feed_meta WHERE key = 'stamp'",
+                p![],
+                |r| r.get(0),
+            )
+        })
     }
 
     pub fn set_feeds_stamp(&self, stamp: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO feed_meta(key, value) VALUES ('stamp', ?1)",
-            [stamp],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO feed_meta(key, value) VALUES ('stamp', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                p![stamp],
+            )
+        })?;
         Ok(())
     }
 }
@@ -200,16 +237,18 @@ const NEWEST_TOPIC: &str = "FROM item_terms t JOIN items i ON i.id = t.item_id
 
 impl Corpus for Store {
     fn topics(&self) -> Result<Vec<(FeedKey, String)>, String> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT kind, slug, name FROM feed_topics ORDER BY kind, slug")
-            .map_err(|e| e.to_string())?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+        let rows: Vec<(i64, String, String)> = self
+            .db
+            .with(|c| {
+                c.all(
+                    "SELECT kind, slug, name FROM feed_topics ORDER BY kind, slug",
+                    p![],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
             .map_err(|e| e.to_string())?;
         let mut topics = Vec::new();
-        for row in rows {
-            let (kind, slug, name) = row.map_err(|e| e.to_string())?;
+        for (kind, slug, name) in rows {
             let kind = FeedKind::from_code(kind).ok_or_else(|| format!("feed kind {kind}"))?;
             topics.push((FeedKey { kind, slug }, name));
         }
@@ -217,13 +256,14 @@ impl Corpus for Store {
     }
 
     fn topic(&self, key: &FeedKey) -> Result<Option<String>, String> {
-        self.conn()
-            .query_row(
-                "SELECT name FROM feed_topics WHERE kind = ?1 AND slug = ?2",
-                params![key.kind.code(), key.slug],
-                |r| r.get(0),
-            )
-            .optional()
+        self.db
+            .with(|c| {
+                c.one(
+                    "SELECT name FROM feed_topics WHERE kind = ?1 AND slug = ?2",
+                    p![key.kind.code(), key.slug],
+                    |r| r.get(0),
+                )
+            })
             .map_err(|e| e.to_string())
     }
 
@@ -233,39 +273,37 @@ impl Corpus for Store {
             _ => NEWEST_TOPIC,
         };
         let limit = limit as i64;
-        let conn = self.conn();
-        let err = |e: rusqlite::Error| e.to_string();
+        let code = key.kind.code();
+        let all = key.kind == FeedKind::All;
         if !full {
-            // The index and OPML show titles, links and dates only: five columns, no bodies,
-            // no JSON, read for every feed on every publish.
-            let mut stmt = conn
-                .prepare_cached(&format!("SELECT id, url, title, published, updated {from}"))
-                .map_err(err)?;
-            let light = |r: &rusqlite::Row<'_>| -> rusqlite::Result<[String; 5]> {
+            let sql = format!("SELECT id, url, title, published, updated {from}");
+            let light = |r: &Row<'_, '_>| -> Result<[String; 5], StoreError> {
                 Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
             };
-            let rows = match key.kind {
-                FeedKind::All => stmt.query_map(params![limit], light),
-                _ => stmt.query_map(params![limit, key.kind.code(), key.slug], light),
-            }
-            .map_err(err)?;
-            return rows.map(|r| light_item(r.map_err(err)?)).collect();
+            let rows = self
+                .db
+                .with(|c| match all {
+                    true => c.all(&sql, p![limit], light),
+                    false => c.all(&sql, p![limit, code, key.slug], light),
+                })
+                .map_err(|e| e.to_string())?;
+            return rows.into_iter().map(light_item).collect();
         }
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT {COLUMNS} {from}"))
-            .map_err(err)?;
-        let rows = match key.kind {
-            FeedKind::All => stmt.query_map(params![limit], row_to_raw),
-            _ => stmt.query_map(params![limit, key.kind.code(), key.slug], row_to_raw),
-        }
-        .map_err(err)?;
-        rows.map(|r| {
-            r.map_err(StoreError::from)
-                .and_then(RawRow::into_item)
-                .map(StoredItem::into_feed_item)
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+        let sql = format!("SELECT {COLUMNS} {from}");
+        let rows = self
+            .db
+            .with(|c| match all {
+                true => c.all(&sql, p![limit], row_to_raw),
+                false => c.all(&sql, p![limit, code, key.slug], row_to_raw),
+            })
+            .map_err(|e| e.to_string())?;
+        rows.into_iter()
+            .map(|r| {
+                r.into_item()
+                    .map(StoredItem::into_feed_item)
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
     }
 }
 

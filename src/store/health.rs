@@ -4,8 +4,8 @@
 //! `item_health` saying what extraction found (a title, a date, a thumbnail, how much body).
 //! A site redesign shows up as a sudden drop in those shares.
 
+use super::db::p;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 
@@ -76,49 +76,49 @@ pub struct HealthShares {
 impl Store {
     pub fn record_run(&self, source: &str, run: &RunRecord) -> Result<(), StoreError> {
         let finished = run.finished.unwrap_or_else(Utc::now);
-        self.conn().execute(
-            "INSERT INTO runs(source, finished, finished_ts, ok, new, updated, unchanged, failed, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                source,
-                finished.to_rfc3339(),
-                finished.timestamp(),
-                run.ok,
-                run.new as i64,
-                run.updated as i64,
-                run.unchanged as i64,
-                run.failed as i64,
-                run.error
-            ],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO runs(source, finished, finished_ts, ok, new, updated, unchanged, failed, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                p![
+                    source,
+                    finished.to_rfc3339(),
+                    finished.timestamp(),
+                    run.ok,
+                    run.new as i64,
+                    run.updated as i64,
+                    run.unchanged as i64,
+                    run.failed as i64,
+                    run.error
+                ],
+            )
+        })?;
         Ok(())
     }
 
     pub fn last_run(&self, source: &str) -> Result<Option<RunRecord>, StoreError> {
-        let conn = self.conn();
-        let row = conn
-            .query_row(
+        self.db.with(|c| {
+            c.one(
                 "SELECT finished, ok, new, updated, unchanged, failed, error FROM runs
                  WHERE source = ?1 ORDER BY finished_ts DESC, rowid DESC LIMIT 1",
-                [source],
+                p![source],
                 |r| {
                     Ok(RunRecord {
                         finished: r
-                            .get::<_, String>(0)
+                            .get::<String>(0)
                             .ok()
                             .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
                             .map(|d| d.with_timezone(&Utc)),
                         ok: r.get(1)?,
-                        new: r.get::<_, i64>(2)? as usize,
-                        updated: r.get::<_, i64>(3)? as usize,
-                        unchanged: r.get::<_, i64>(4)? as usize,
-                        failed: r.get::<_, i64>(5)? as usize,
+                        new: r.get::<i64>(2)? as usize,
+                        updated: r.get::<i64>(3)? as usize,
+                        unchanged: r.get::<i64>(4)? as usize,
+                        failed: r.get::<i64>(5)? as usize,
                         error: r.get(6)?,
                     })
                 },
             )
-            .optional()?;
-        Ok(row)
+        })
     }
 
     /// New and updated items of `source` over runs finished since `since`.
@@ -127,11 +127,15 @@ impl Store {
         source: &str,
         since: DateTime<Utc>,
     ) -> Result<(usize, usize), StoreError> {
-        let (n, u): (i64, i64) = self.conn().query_row(
-            "SELECT COALESCE(SUM(new), 0), COALESCE(SUM(updated), 0) FROM runs WHERE source = ?1 AND finished_ts >= ?2",
-            params![source, since.timestamp()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let row = self.db.with(|c| {
+            c.one(
+                "SELECT CAST(COALESCE(SUM(new), 0) AS BIGINT), CAST(COALESCE(SUM(updated), 0) AS BIGINT)
+                 FROM runs WHERE source = ?1 AND finished_ts >= ?2",
+                p![source, since.timestamp()],
+                |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
+            )
+        })?;
+        let (n, u) = row.unwrap_or_default();
         Ok((n as usize, u as usize))
     }
 
@@ -141,13 +145,15 @@ impl Store {
         source: &str,
         h: &ItemHealth,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO item_health(id, source, seen_ts, has_title, has_date, has_thumbnail, body_chars)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(id) DO UPDATE SET has_title = excluded.has_title, has_date = excluded.has_date,
-                has_thumbnail = excluded.has_thumbnail, body_chars = excluded.body_chars",
-            params![id, source, Utc::now().timestamp(), h.has_title, h.has_date, h.has_thumbnail, h.body_chars as i64],
-        )?;
+        self.db.with(|c| {
+            c.exec(
+                "INSERT INTO item_health(id, source, seen_ts, has_title, has_date, has_thumbnail, body_chars)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET has_title = excluded.has_title, has_date = excluded.has_date,
+                    has_thumbnail = excluded.has_thumbnail, body_chars = excluded.body_chars",
+                p![id, source, Utc::now().timestamp(), h.has_title, h.has_date, h.has_thumbnail, h.body_chars as i64],
+            )
+        })?;
         Ok(())
     }
 
@@ -159,22 +165,23 @@ impl Store {
         window: usize,
         min_body: usize,
     ) -> Result<HealthShares, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT has_title, has_date, has_thumbnail, body_chars FROM item_health
-             WHERE source = ?1 ORDER BY seen_ts DESC, rowid DESC LIMIT ?2 OFFSET ?3",
-        )?;
-        let rows = stmt.query_map(params![source, window as i64, skip as i64], |r| {
-            Ok((
-                r.get::<_, bool>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
+        let rows = self.db.with(|c| {
+            c.all(
+                "SELECT has_title, has_date, has_thumbnail, body_chars FROM item_health
+                 WHERE source = ?1 ORDER BY seen_ts DESC, rowid DESC LIMIT ?2 OFFSET ?3",
+                p![source, window as i64, skip as i64],
+                |r| {
+                    Ok((
+                        r.get::<bool>(0)?,
+                        r.get::<bool>(1)?,
+                        r.get::<bool>(2)?,
+                        r.get::<i64>(3)?,
+                    ))
+                },
+            )
         })?;
         let mut s = HealthShares::default();
-        for row in rows {
-            let (t, d, th, b) = row?;
+        for (t, d, th, b) in rows {
             s.items += 1;
             s.title += t as u8 as f64;
             s.date += d as u8 as f64;
@@ -193,38 +200,42 @@ impl Store {
 
     /// Replaces the saved host pauses (429/503 `Retry-After`) with `pauses` (host, Unix time).
     pub fn save_host_pauses(&self, pauses: &[(String, i64)]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute("DELETE FROM host_pauses", [])?;
-        for (host, until) in pauses {
-            tx.execute(
-                "INSERT INTO host_pauses(host, until_ts) VALUES (?1, ?2)",
-                params![host, until],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        let now = Utc::now().timestamp();
+        self.db.tx(|tx| {
+            // Other workers may share the table: keep their pauses, drop only expired ones.
+            tx.exec("DELETE FROM host_pauses WHERE until_ts <= ?1", p![now])?;
+            let upsert = format!(
+                "INSERT INTO host_pauses(host, until_ts) VALUES (?1, ?2)
+                 ON CONFLICT(host) DO UPDATE SET until_ts = {}(host_pauses.until_ts, excluded.until_ts)",
+                tx.dialect().greatest()
+            );
+            for (host, until) in pauses {
+                tx.exec(&upsert, p![host, until])?;
+            }
+            Ok(())
+        })
     }
 
     /// Host pauses still running at `now` (host, Unix time they end).
     pub fn host_pauses(&self, now: i64) -> Result<Vec<(String, i64)>, StoreError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT host, until_ts FROM host_pauses WHERE until_ts > ?1")?;
-        let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.db.with(|c| {
+            c.all(
+                "SELECT host, until_ts FROM host_pauses WHERE until_ts > ?1",
+                p![now],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
     }
 
     /// The standing health alert of a source, if any.
     pub fn health_alert(&self, source: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
+        self.db.with(|c| {
+            c.one(
                 "SELECT alert FROM health_alerts WHERE source = ?1",
-                [source],
+                p![source],
                 |r| r.get(0),
             )
-            .optional()?)
+        })
     }
 
     /// Sets (or clears, with `None`) a source's alert; returns whether it changed.
@@ -232,15 +243,14 @@ impl Store {
         if self.health_alert(source)?.as_deref() == alert {
             return Ok(false);
         }
-        let conn = self.conn();
-        match alert {
-            Some(a) => conn.execute(
+        self.db.with(|c| match alert {
+            Some(a) => c.exec(
                 "INSERT INTO health_alerts(source, alert) VALUES (?1, ?2)
                  ON CONFLICT(source) DO UPDATE SET alert = excluded.alert",
-                params![source, a],
-            )?,
-            None => conn.execute("DELETE FROM health_alerts WHERE source = ?1", [source])?,
-        };
+                p![source, a],
+            ),
+            None => c.exec("DELETE FROM health_alerts WHERE source = ?1", p![source]),
+        })?;
         Ok(true)
     }
 }

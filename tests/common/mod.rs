@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -44,6 +46,8 @@ pub struct Server {
     pub base: String,
     pub routes: Arc<Mutex<HashMap<String, Route>>>,
     pub hits: Arc<Mutex<Vec<String>>>,
+    /// Every request's path with the time it arrived.
+    pub hit_log: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
     _thread: std::thread::JoinHandle<()>,
 }
 
@@ -51,10 +55,11 @@ impl Server {
     pub fn start(routes: HashMap<String, Route>) -> Server {
         let routes = Arc::new(Mutex::new(routes));
         let hits = Arc::new(Mutex::new(Vec::new()));
+        let hit_log = Arc::new(Mutex::new(Vec::new()));
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", std_listener.local_addr().unwrap());
-        let (r, h) = (routes.clone(), hits.clone());
+        let (r, h, hl) = (routes.clone(), hits.clone(), hit_log.clone());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -66,7 +71,7 @@ impl Server {
                     let Ok((mut sock, _)) = listener.accept().await else {
                         continue;
                     };
-                    let (r, h) = (r.clone(), h.clone());
+                    let (r, h, hl) = (r.clone(), h.clone(), hl.clone());
                     tokio::spawn(async move {
                         let mut buf = Vec::new();
                         let mut chunk = [0u8; 4096];
@@ -79,6 +84,9 @@ impl Server {
                         let head = String::from_utf8_lossy(&buf).to_string();
                         let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                         h.lock().unwrap().push(path.clone());
+                        hl.lock()
+                            .unwrap()
+                            .push((path.clone(), std::time::Instant::now()));
                         let route = r
                             .lock()
                             .unwrap()
@@ -106,6 +114,7 @@ impl Server {
             base,
             routes,
             hits,
+            hit_log,
             _thread: thread,
         }
     }

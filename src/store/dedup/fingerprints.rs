@@ -8,10 +8,9 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, OptionalExtension, params};
-
 use crate::dedup::shingles::Sketch;
 use crate::dedup::{Candidate, Fingerprint, simhash};
+use crate::store::db::p;
 use crate::store::{Store, StoreError};
 
 /// A paragraph hash held by more items than this is somebody's boilerplate: it finds no
@@ -28,42 +27,47 @@ impl Store {
         fp: &Fingerprint,
         threshold: u32,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        ensure_bands(&mut conn, threshold)?;
-        let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM fingerprint_bands WHERE item_id = ?1",
-            [item_id],
-        )?;
-        tx.execute(
-            "INSERT INTO fingerprints(item_id, source, simhash) VALUES (?1, ?2, ?3)
-             ON CONFLICT(item_id) DO UPDATE SET simhash = excluded.simhash",
-            params![item_id, source, fp.simhash.map(|f| f as i64)],
-        )?;
-        if let Some(h) = fp.simhash {
-            for (band, value) in simhash::bands(h, threshold) {
-                tx.execute(
-                    "INSERT OR IGNORE INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
-                    params![band, value as i64, item_id],
+        self.ensure_bands(threshold)?;
+        let sketch = fp
+            .sketch
+            .as_ref()
+            .map(|s| (i64::from(s.total), s.to_bytes()));
+        self.db.tx(|tx| {
+            tx.exec(
+                "DELETE FROM fingerprint_bands WHERE item_id = ?1",
+                p![item_id],
+            )?;
+            tx.exec(
+                "INSERT INTO fingerprints(item_id, source, simhash) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(item_id) DO UPDATE SET simhash = excluded.simhash",
+                p![item_id, source, fp.simhash.map(|f| f as i64)],
+            )?;
+            if let Some(h) = fp.simhash {
+                for (band, value) in simhash::bands(h, threshold) {
+                    tx.exec(
+                        "INSERT INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)
+                         ON CONFLICT DO NOTHING",
+                        p![i64::from(band), value as i64, item_id],
+                    )?;
+                }
+            }
+            tx.exec("DELETE FROM sketches WHERE item_id = ?1", p![item_id])?;
+            if let Some((total, bytes)) = &sketch {
+                tx.exec(
+                    "INSERT INTO sketches(item_id, total, entries) VALUES (?1, ?2, ?3)",
+                    p![item_id, total, bytes],
                 )?;
             }
-        }
-        tx.execute("DELETE FROM sketches WHERE item_id = ?1", [item_id])?;
-        if let Some(s) = &fp.sketch {
-            tx.execute(
-                "INSERT INTO sketches(item_id, total, entries) VALUES (?1, ?2, ?3)",
-                params![item_id, s.total, s.to_bytes()],
-            )?;
-        }
-        tx.execute("DELETE FROM paragraphs WHERE item_id = ?1", [item_id])?;
-        for h in &fp.paragraphs {
-            tx.execute(
-                "INSERT OR IGNORE INTO paragraphs(source, hash, item_id) VALUES (?1, ?2, ?3)",
-                params![source, *h as i64, item_id],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+            tx.exec("DELETE FROM paragraphs WHERE item_id = ?1", p![item_id])?;
+            for h in &fp.paragraphs {
+                tx.exec(
+                    "INSERT INTO paragraphs(source, hash, item_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    p![source, *h as i64, item_id],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// The stored stories `fp` may be a copy of (oldest first): every item whose SimHash is
@@ -77,31 +81,28 @@ impl Store {
         let Some(h) = fp.simhash else {
             return Ok(Vec::new());
         };
-        let mut conn = self.conn();
-        ensure_bands(&mut conn, threshold)?;
-        let mut ids: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT item_id FROM fingerprint_bands WHERE band = ?1 AND value = ?2",
-            )?;
+        self.ensure_bands(threshold)?;
+        let mut out: Vec<(i64, Candidate)> = self.db.with(|c| {
+            let mut ids: Vec<String> = Vec::new();
+            let mut seen: HashSet<String> = HashSet::new();
             for (band, value) in simhash::bands(h, threshold) {
-                for id in stmt.query_map(params![band, value as i64], |r| r.get::<_, String>(0))? {
-                    let id = id?;
+                let found: Vec<String> = c.all(
+                    "SELECT item_id FROM fingerprint_bands WHERE band = ?1 AND value = ?2",
+                    p![i64::from(band), value as i64],
+                    |r| r.get(0),
+                )?;
+                for id in found {
                     if seen.insert(id.clone()) {
                         ids.push(id);
                     }
                 }
             }
-        }
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT DISTINCT item_id FROM paragraphs WHERE hash = ?1 LIMIT ?2",
-            )?;
             for p in &fp.lookup {
-                let found: Vec<String> = stmt
-                    .query_map(params![*p as i64, MAX_SHARING as i64 + 1], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
+                let found: Vec<String> = c.all(
+                    "SELECT DISTINCT item_id FROM paragraphs WHERE hash = ?1 LIMIT ?2",
+                    p![*p as i64, MAX_SHARING as i64 + 1],
+                    |r| r.get(0),
+                )?;
                 if found.len() > MAX_SHARING {
                     continue;
                 }
@@ -111,34 +112,37 @@ impl Store {
                     }
                 }
             }
-        }
-        let mut stmt = conn.prepare_cached(
-            "SELECT f.rowid, f.simhash, s.total, s.entries FROM fingerprints f
-             LEFT JOIN sketches s ON s.item_id = f.item_id
-             WHERE f.item_id = ?1 AND f.simhash IS NOT NULL",
-        )?;
-        let mut out: Vec<(i64, Candidate)> = Vec::new();
-        for id in ids {
-            let row = stmt
-                .query_row([&id], |r| {
-                    let sketch = match r.get::<_, Option<u32>>(2)? {
-                        Some(total) => Some(Sketch::from_bytes(&r.get::<_, Vec<u8>>(3)?, total)),
-                        None => None,
-                    };
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64, sketch))
-                })
-                .optional()?;
-            if let Some((rowid, simhash, sketch)) = row {
-                out.push((
-                    rowid,
-                    Candidate {
-                        id,
-                        simhash,
-                        sketch,
+            let mut out = Vec::new();
+            for id in ids {
+                let row = c.one(
+                    "SELECT f.rowid, f.simhash, s.total, s.entries FROM fingerprints f
+                     LEFT JOIN sketches s ON s.item_id = f.item_id
+                     WHERE f.item_id = ?1 AND f.simhash IS NOT NULL",
+                    p![id],
+                    |r| {
+                        let sketch = match r.get::<Option<i64>>(2)? {
+                            Some(total) => Some(Sketch::from_bytes(
+                                &r.get::<Vec<u8>>(3)?,
+                                u32::try_from(total).unwrap_or(0),
+                            )),
+                            None => None,
+                        };
+                        Ok((r.get::<i64>(0)?, r.get::<i64>(1)? as u64, sketch))
                     },
-                ));
+                )?;
+                if let Some((rowid, simhash, sketch)) = row {
+                    out.push((
+                        rowid,
+                        Candidate {
+                            id,
+                            simhash,
+                            sketch,
+                        },
+                    ));
+                }
             }
-        }
+            Ok(out)
+        })?;
         out.sort_by_key(|(rowid, _)| *rowid);
         Ok(out.into_iter().map(|(_, c)| c).collect())
     }
@@ -151,55 +155,61 @@ impl Store {
         hashes: &[u64],
         except_item: &str,
     ) -> Result<HashSet<u64>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT COUNT(*) FROM paragraphs WHERE source = ?1 AND hash = ?2 AND item_id != ?3",
-        )?;
-        let mut out = HashSet::new();
-        for h in hashes {
-            let n: i64 = stmt.query_row(params![source, *h as i64, except_item], |r| r.get(0))?;
-            if n as usize >= crate::dedup::text::REPEATED_IN {
-                out.insert(*h);
+        self.db.with(|c| {
+            let mut out = HashSet::new();
+            for h in hashes {
+                let n: i64 = c
+                    .one(
+                        "SELECT COUNT(*) FROM paragraphs WHERE source = ?1 AND hash = ?2 AND item_id != ?3",
+                        p![source, *h as i64, except_item],
+                        |r| r.get(0),
+                    )?
+                    .unwrap_or(0);
+                if n as usize >= crate::dedup::text::REPEATED_IN {
+                    out.insert(*h);
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
-}
 
-/// Keeps the band index in step with the threshold: bands depend on it, so a changed
-/// threshold rebuilds the index from the fingerprints.
-fn ensure_bands(conn: &mut Connection, threshold: u32) -> Result<(), StoreError> {
-    let current: Option<i64> = conn
-        .query_row(
-            "SELECT value FROM dedup_meta WHERE key = 'band_threshold'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if current == Some(i64::from(threshold)) {
-        return Ok(());
-    }
-    let tx = conn.transaction()?;
-    tx.execute("DELETE FROM fingerprint_bands", [])?;
-    let fps: Vec<(String, i64)> = tx
-        .prepare("SELECT item_id, simhash FROM fingerprints WHERE simhash IS NOT NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, fp) in fps {
-        for (band, value) in simhash::bands(fp as u64, threshold) {
-            tx.execute(
-                "INSERT OR IGNORE INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
-                params![band, value as i64, id],
-            )?;
+    /// Keeps the band index in step with the threshold: bands depend on it, so a changed
+    /// threshold rebuilds the index from the fingerprints.
+    fn ensure_bands(&self, threshold: u32) -> Result<(), StoreError> {
+        let current: Option<i64> = self.db.with(|c| {
+            c.one(
+                "SELECT value FROM dedup_meta WHERE key = 'band_threshold'",
+                p![],
+                |r| r.get(0),
+            )
+        })?;
+        if current == Some(i64::from(threshold)) {
+            return Ok(());
         }
+        self.db.tx(|tx| {
+            tx.exec("DELETE FROM fingerprint_bands", p![])?;
+            let fps: Vec<(String, i64)> = tx.all(
+                "SELECT item_id, simhash FROM fingerprints WHERE simhash IS NOT NULL",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            for (id, fp) in fps {
+                for (band, value) in simhash::bands(fp as u64, threshold) {
+                    tx.exec(
+                        "INSERT INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)
+                         ON CONFLICT DO NOTHING",
+                        p![i64::from(band), value as i64, id],
+                    )?;
+                }
+            }
+            tx.exec(
+                "INSERT INTO dedup_meta(key, value) VALUES ('band_threshold', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                p![i64::from(threshold)],
+            )?;
+            Ok(())
+        })
     }
-    tx.execute(
-        "INSERT INTO dedup_meta(key, value) VALUES ('band_threshold', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [i64::from(threshold)],
-    )?;
-    tx.commit()?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,384 @@
+//! One SQL surface over the two engines the store runs on: SQLite (the zero-setup default, one
+//! file) and PostgreSQL (shared by several workers). Queries are written once, in the SQL both
+//! understand (`?N` placeholders, `ON CONFLICT ... DO UPDATE/NOTHING`); [`Dialect`] covers the
+//! few places where they differ.
+//!
+//! The `postgres` client drives its own small runtime, which must not run on a thread that is
+//! already driving tokio tasks: calls made from such a thread hop to a scoped thread.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::StoreError;
+
+/// A value bound to a query: anything both drivers can send.
+pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
+impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
+
+/// A value read from a row: anything both drivers can decode.
+pub trait Value: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> {}
+impl<T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>> Value for T {}
+
+/// Query parameters: `p![a, b]` is `&[&a as &dyn Param, &b as &dyn Param]`.
+macro_rules! p {
+    () => { &[] as &[&dyn $crate::store::db::Param] };
+    ($($x:expr),+ $(,)?) => { &[$(&$x as &dyn $crate::store::db::Param),+] as &[&dyn $crate::store::db::Param] };
+}
+pub(crate) use p;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The larger of two values (`max(a, b)` in SQLite, `GREATEST(a, b)` in PostgreSQL).
+    pub fn greatest(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "MAX",
+            Dialect::Postgres => "GREATEST",
+        }
+    }
+}
+
+/// One row of a result.
+pub enum Row<'a, 'b> {
+    Lite(&'a rusqlite::Row<'b>),
+    Pg(&'a postgres::Row),
+}
+
+impl Row<'_, '_> {
+    pub fn get<T: Value>(&self, i: usize) -> Result<T, StoreError> {
+        match self {
+            Row::Lite(r) => Ok(r.get(i)?),
+            Row::Pg(r) => Ok(r.try_get(i)?),
+        }
+    }
+}
+
+/// A connection or a transaction on one.
+pub trait Sql {
+    fn dialect(&self) -> Dialect;
+    /// Runs a statement; returns the number of rows changed.
+    fn exec(&mut self, sql: &str, params: &[&dyn Param]) -> Result<u64, StoreError>;
+    /// Runs a query, calling `f` on each row.
+    fn each(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: &mut dyn FnMut(&Row<'_, '_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
+impl dyn Sql + '_ {
+    /// The first row, mapped.
+    pub fn one<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.each(sql, params, &mut |r| {
+            if let Some(f) = f.take() {
+                out = Some(f(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Every row, mapped.
+    pub fn all<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row<'_, '_>) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        self.each(sql, params, &mut |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+pub struct Lite<'c>(pub &'c rusqlite::Connection);
+
+impl Sql for Lite<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn exec(&mut self, sql: &str, params: &[&dyn Param]) -> Result<u64, StoreError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let n = stmt.execute(rusqlite::params_from_iter(
+            params.iter().map(|p| *p as &dyn rusqlite::ToSql),
+        ))?;
+        Ok(n as u64)
+    }
+
+    fn each(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: &mut dyn FnMut(&Row<'_, '_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(
+            params.iter().map(|p| *p as &dyn rusqlite::ToSql),
+        ))?;
+        while let Some(r) = rows.next()? {
+            f(&Row::Lite(r))?;
+        }
+        Ok(())
+    }
+}
+
+/// A PostgreSQL connection with its prepared statements.
+pub struct PgConn {
+    /// Always `Some` but while dropping (see `Drop`).
+    client: Option<postgres::Client>,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    fn client(
+        &mut self,
+    ) -> (
+        &mut postgres::Client,
+        &mut HashMap<String, postgres::Statement>,
+    ) {
+        (
+            self.client.as_mut().expect("client present until drop"),
+            &mut self.statements,
+        )
+    }
+}
+
+impl Drop for PgConn {
+    /// Closing the client blocks on its runtime: do it off tokio's threads.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+struct Pg<'c, C: postgres::GenericClient> {
+    client: &'c mut C,
+    statements: &'c mut HashMap<String, postgres::Statement>,
+}
+
+impl<C: postgres::GenericClient> Pg<'_, C> {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(&dollar_placeholders(sql))?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl<C: postgres::GenericClient> Sql for Pg<'_, C> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn exec(&mut self, sql: &str, params: &[&dyn Param]) -> Result<u64, StoreError> {
+        let stmt = self.statement(sql)?;
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self.client.execute(&stmt, &params)?)
+    }
+
+    fn each(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: &mut dyn FnMut(&Row<'_, '_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let stmt = self.statement(sql)?;
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        for r in self.client.query(&stmt, &params)? {
+            f(&Row::Pg(&r))?;
+        }
+        Ok(())
+    }
+}
+
+/// `?N` placeholders as PostgreSQL's `$N` (outside quoted strings).
+fn dollar_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quoted = false;
+    let mut next = 0;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                out.push('$');
+                if chars.peek().is_some_and(char::is_ascii_digit) {
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        out.push(d);
+                    }
+                } else {
+                    next += 1;
+                    out.push_str(&next.to_string());
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Runs `f` where the `postgres` client may block: not on a thread driving tokio tasks.
+pub(super) fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// How often a PostgreSQL transaction is retried after a deadlock or serialization failure
+/// (another worker touched the same rows).
+const PG_RETRIES: usize = 5;
+
+fn retryable(e: &StoreError) -> bool {
+    let StoreError::Pg(e) = e else { return false };
+    e.code().is_some_and(|c| {
+        *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+pub enum Db {
+    Lite(Mutex<rusqlite::Connection>),
+    Pg(Box<Mutex<PgConn>>),
+}
+
+impl Db {
+    pub fn sqlite(conn: rusqlite::Connection) -> Db {
+        conn.set_prepared_statement_cache_capacity(64);
+        Db::Lite(Mutex::new(conn))
+    }
+
+    pub fn postgres(client: postgres::Client) -> Db {
+        Db::Pg(Box::new(Mutex::new(PgConn {
+            client: Some(client),
+            statements: HashMap::new(),
+        })))
+    }
+
+    fn lite(m: &Mutex<rusqlite::Connection>) -> MutexGuard<'_, rusqlite::Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn pg(m: &Mutex<PgConn>) -> MutexGuard<'_, PgConn> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the connection, each statement on its own.
+    pub fn with<R: Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<R, StoreError> + Send,
+    ) -> Result<R, StoreError> {
+        match self {
+            Db::Lite(m) => f(&mut Lite(&Self::lite(m))),
+            Db::Pg(m) => {
+                let mut guard = Self::pg(m);
+                let (client, statements) = guard.client();
+                off_runtime(move || f(&mut Pg { client, statements }))
+            }
+        }
+    }
+
+    /// Runs `f` in one transaction (committed when it returns `Ok`). On PostgreSQL a deadlock
+    /// or serialization failure against another worker reruns `f`.
+    pub fn tx<R: Send>(
+        &self,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<R, StoreError> + Send,
+    ) -> Result<R, StoreError> {
+        match self {
+            Db::Lite(m) => {
+                let mut conn = Self::lite(m);
+                let tx = conn.transaction()?;
+                let r = f(&mut Lite(&tx))?;
+                tx.commit()?;
+                Ok(r)
+            }
+            Db::Pg(m) => {
+                let mut guard = Self::pg(m);
+                let (client, statements) = guard.client();
+                off_runtime(move || {
+                    let mut attempt = 0;
+                    loop {
+                        let mut tx = client.transaction()?;
+                        let r = f(&mut Pg {
+                            client: &mut tx,
+                            statements: &mut *statements,
+                        });
+                        let r = match r {
+                            Ok(r) => tx.commit().map(|()| r).map_err(StoreError::from),
+                            Err(e) => Err(e),
+                        };
+                        match r {
+                            Err(e) if attempt < PG_RETRIES && retryable(&e) => {
+                                attempt += 1;
+                                tracing::debug!(attempt, error = %e, "retrying transaction");
+                            }
+                            r => return r,
+                        }
+                    }
+                })
+            }
+        }
+    }
+
+    /// The PostgreSQL client itself, for statements outside the shared surface (locks).
+    pub fn pg_client<R: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<R, StoreError> + Send,
+    ) -> Option<Result<R, StoreError>> {
+        match self {
+            Db::Lite(_) => None,
+            Db::Pg(m) => {
+                let mut guard = Self::pg(m);
+                let (client, _) = guard.client();
+                Some(off_runtime(move || f(client)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dollars_outside_strings() {
+        assert_eq!(
+            dollar_placeholders("SELECT a FROM t WHERE k = 'x?1' AND a = ?1 OR b = ?12"),
+            "SELECT a FROM t WHERE k = 'x?1' AND a = $1 OR b = $12"
+        );
+        assert_eq!(dollar_placeholders("VALUES (?, ?)"), "VALUES ($1, $2)");
+    }
+}

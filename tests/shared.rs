@@ -1,0 +1,357 @@
+//! Several workers on one PostgreSQL store (`store.url`): the same files as the SQLite store,
+//! sources claimed with leases, dedup across workers, killed workers' sources picked up.
+//! PostgreSQL is a real server started for the test (see `common::pg`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::common::{self, Route, Server, pg};
+
+/// Words to build distinct article texts from (same-template texts would be near-duplicates).
+const WORDS: &[&str] = &[
+    "harbour",
+    "council",
+    "ferry",
+    "budget",
+    "school",
+    "river",
+    "bridge",
+    "market",
+    "farmers",
+    "rainfall",
+    "museum",
+    "railway",
+    "election",
+    "hospital",
+    "library",
+    "festival",
+    "storm",
+    "factory",
+    "orchard",
+    "airport",
+    "tunnel",
+    "stadium",
+    "village",
+    "glacier",
+    "vineyard",
+    "lighthouse",
+    "senate",
+    "court",
+    "union",
+    "teachers",
+    "nurses",
+    "engineers",
+    "students",
+    "drivers",
+    "fishermen",
+    "miners",
+    "pilots",
+    "bakers",
+    "painters",
+    "singers",
+    "approved",
+    "rejected",
+    "delayed",
+    "opened",
+    "closed",
+    "expanded",
+    "repaired",
+    "funded",
+    "measured",
+    "reported",
+    "northern",
+    "southern",
+    "coastal",
+    "historic",
+    "modern",
+    "quiet",
+    "crowded",
+    "wooden",
+    "electric",
+    "seasonal",
+];
+
+/// A deterministic pseudo-random article body for `seed`: 4 paragraphs of 30 words.
+fn body(seed: usize) -> String {
+    let mut x = seed as u64 * 2_654_435_761 + 12_345;
+    let mut paras = Vec::new();
+    for _ in 0..4 {
+        let mut words = Vec::new();
+        for _ in 0..30 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            words.push(WORDS[(x % WORDS.len() as u64) as usize]);
+        }
+        paras.push(format!("<p>{}.</p>", words.join(" ")));
+    }
+    paras.concat()
+}
+
+fn article(i: usize) -> String {
+    format!(
+        "<html><head><title>Story {i}</title>\
+         <meta property=\"article:published_time\" content=\"2026-11-01T08:00:00+08:00\"></head>\
+         <body><article><h1>Story number {i}</h1>{}</article></body></html>",
+        body(i)
+    )
+}
+
+/// Runs `agg ARGS --config PATH` with extra environment.
+fn agg_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agg"));
+    cmd.args(args).arg("--config").arg(config);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn postgres_store_writes_the_same_files_as_sqlite() {
+    let Some(url) = pg::database() else { return };
+    let mut routes = HashMap::new();
+    let mut list = String::from("<html><body>");
+    for i in 0..5 {
+        routes.insert(format!("/a/{i}.html"), Route::ok("text/html", article(i)));
+        list.push_str(&format!("<a class=\"x\" href=\"/a/{i}.html\">{i}</a>"));
+    }
+    routes.insert(
+        "/list.html".into(),
+        Route::ok("text/html", format!("{list}</body></html>")),
+    );
+    let server = Server::start(routes);
+    let sources = format!(
+        "  - name: news\n    kind: html\n    url: \"{}/list.html\"\n    links: \"a.x\"\n    categories: [\"World\"]\n",
+        server.base
+    );
+    let (lite, shared) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (dir, env) in [
+        (lite.path(), vec![]),
+        (shared.path(), vec![("AGG_STORE_URL", url.as_str())]),
+    ] {
+        let path = dir.join("agg.yaml");
+        std::fs::write(&path, common::config(dir, &sources)).unwrap();
+        let out = agg_env(&path, &["fetch-once"], &env);
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        assert!(
+            common::stdout(&out).contains("5 new"),
+            "{}",
+            common::stdout(&out)
+        );
+    }
+    assert!(
+        !shared.path().join("state/agg.db").exists(),
+        "a PostgreSQL store must not create the SQLite file"
+    );
+    for sub in ["content", "feeds"] {
+        let (a, b) = (lite.path().join(sub), shared.path().join(sub));
+        let names = common::files(&a);
+        assert!(!names.is_empty());
+        assert_eq!(names, common::files(&b), "{sub}: same files");
+        for n in &names {
+            assert_eq!(
+                std::fs::read(a.join(n)).unwrap(),
+                std::fs::read(b.join(n)).unwrap(),
+                "{sub}/{n} differs between SQLite and PostgreSQL"
+            );
+        }
+    }
+    // The items are in PostgreSQL; a second run finds them seen and changes nothing.
+    let rows = pg::query(&url, "SELECT COUNT(*) FROM items");
+    assert_eq!(rows[0].get::<_, i64>(0), 5);
+    let before = server.hits("/a/0.html");
+    let out = agg_env(
+        &shared.path().join("agg.yaml"),
+        &["fetch-once"],
+        &[("AGG_STORE_URL", url.as_str())],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stdout(&out).contains("0 new"),
+        "{}",
+        common::stdout(&out)
+    );
+    assert_eq!(server.hits("/a/0.html"), before, "seen article refetched");
+    // A bad URL is a clear error naming the store, with the password hidden.
+    let out = agg_env(
+        &shared.path().join("agg.yaml"),
+        &["fetch-once"],
+        &[("AGG_STORE_URL", "postgres://agg:secret@127.0.0.1:1/none")],
+    );
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("postgres store postgres://agg:***@127.0.0.1:1/none"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+}
+
+const SOURCES: usize = 200;
+const INTERVAL: Duration = Duration::from_secs(4);
+
+fn start_worker(config: &Path, url: &str, name: &str, log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_agg"))
+        .args(["daemon", "--config"])
+        .arg(config)
+        .env("AGG_STORE_URL", url)
+        .env("AGG_WORKER", name)
+        .env("RUST_LOG", "agg=info")
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+fn held_by(url: &str, worker: &str) -> Vec<String> {
+    pg::query(
+        url,
+        &format!("SELECT name FROM source_leases WHERE owner = '{worker}'"),
+    )
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+/// 3 workers, 200 sources due every 4 s, each source's list linking its own article and its
+/// neighbour's (so every article reaches two sources, often on two workers). Workers are
+/// SIGKILLed mid-run. Every source is fetched; no source is fetched twice within its interval
+/// (except those a killed worker held: they are run again once its lease expires); every
+/// article ends up as exactly one item and one file.
+#[test]
+fn workers_share_sources_through_leases_and_survive_kills() {
+    let Some(url) = pg::database() else { return };
+    let mut routes = HashMap::new();
+    for i in 0..SOURCES {
+        routes.insert(format!("/a/{i}.html"), Route::ok("text/html", article(i)));
+        let next = (i + 1) % SOURCES;
+        routes.insert(
+            format!("/s/{i}.html"),
+            Route::ok(
+                "text/html",
+                format!(
+                    "<html><body><a class=\"x\" href=\"/a/{i}.html\">mine</a>\
+                     <a class=\"x\" href=\"/a/{next}.html\">neighbour</a></body></html>"
+                ),
+            ),
+        );
+    }
+    let server = Server::start(routes);
+    let mut sources = String::new();
+    for i in 0..SOURCES {
+        sources.push_str(&format!(
+            "  - name: s{i}\n    kind: html\n    url: \"{}/s/{i}.html\"\n    links: \"a.x\"\n    schedule: \"*/{} * * * * *\"\n",
+            server.base,
+            INTERVAL.as_secs()
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        common::config(dir.path(), &sources) + "store:\n  lease_secs: 2\n  poll_secs: 0.2\n";
+    let path = dir.path().join("agg.yaml");
+    std::fs::write(&path, config).unwrap();
+    let log = |n: &str| dir.path().join(format!("{n}.log"));
+
+    let t0 = Instant::now();
+    let mut workers: BTreeMap<String, Child> = ["w1", "w2", "w3"]
+        .iter()
+        .map(|n| (n.to_string(), start_worker(&path, &url, n, &log(n))))
+        .collect();
+    let mut interrupted: HashSet<String> = HashSet::new();
+    let mut kill = |workers: &mut BTreeMap<String, Child>, name: &str| {
+        let mut child = workers.remove(name).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // What it held when it died may be fetched again once the lease expires.
+        interrupted.extend(held_by(&url, name));
+    };
+    // Kill w1 during the second round and bring it back; kill w2 for good in the third.
+    std::thread::sleep(INTERVAL + Duration::from_millis(4500) - t0.elapsed().min(INTERVAL));
+    kill(&mut workers, "w1");
+    std::thread::sleep(Duration::from_millis(1500));
+    workers.insert("w1".into(), start_worker(&path, &url, "w1b", &log("w1b")));
+    std::thread::sleep(INTERVAL + Duration::from_millis(300));
+    kill(&mut workers, "w2");
+    // Let every source complete at least two more rounds with the survivors.
+    std::thread::sleep(INTERVAL * 3);
+    for (_, mut child) in workers {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "worker exited with {status}");
+    }
+
+    let logs: String = ["w1", "w1b", "w2", "w3"]
+        .iter()
+        .map(|n| std::fs::read_to_string(log(n)).unwrap_or_default())
+        .collect();
+    assert!(!logs.contains("panicked"), "a worker panicked:\n{logs}");
+    // Every source fetched, none twice within its interval unless a killed worker held it.
+    let hits = server.hit_log.lock().unwrap().clone();
+    let mut by_source: HashMap<String, Vec<Instant>> = HashMap::new();
+    for (path, at) in &hits {
+        if let Some(i) = path
+            .strip_prefix("/s/")
+            .and_then(|p| p.strip_suffix(".html"))
+        {
+            by_source.entry(format!("s{i}")).or_default().push(*at);
+        }
+    }
+    assert_eq!(by_source.len(), SOURCES, "every source fetched");
+    let mut checked = 0;
+    for (name, times) in &by_source {
+        assert!(times.len() >= 2, "{name} fetched {} times", times.len());
+        if interrupted.contains(name) {
+            continue;
+        }
+        checked += 1;
+        for w in times.windows(2) {
+            let gap = w[1] - w[0];
+            assert!(
+                gap >= INTERVAL / 2,
+                "{name} fetched twice {gap:?} apart (interval {INTERVAL:?})"
+            );
+        }
+    }
+    assert!(
+        checked >= SOURCES - 2 * max_held(),
+        "too few sources checked"
+    );
+    // Work was shared: every worker that ran for a whole round fetched something.
+    for n in ["w1", "w3", "w1b"] {
+        assert!(
+            std::fs::read_to_string(log(n)).unwrap().contains("claimed"),
+            "{n} never claimed a source"
+        );
+    }
+    // Every article exactly once: one item per URL, one file per item.
+    let rows = pg::query(&url, "SELECT url, COUNT(*) FROM items GROUP BY url");
+    let urls: HashSet<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    assert!(rows.iter().all(|r| r.get::<_, i64>(1) == 1));
+    let want: HashSet<String> = (0..SOURCES)
+        .map(|i| format!("{}/a/{i}.html", server.base))
+        .collect();
+    assert_eq!(urls, want, "one item per article, none lost");
+    let files = common::files(&dir.path().join("content"));
+    assert_eq!(
+        files.len(),
+        SOURCES,
+        "one Markdown file per article: {files:?}"
+    );
+    assert_eq!(
+        pg::query(&url, "SELECT COUNT(*) FROM alternates")[0].get::<_, i64>(0),
+        0,
+        "distinct articles were merged"
+    );
+    // The main feed, published from the database, holds the newest items of all workers.
+    let rss = std::fs::read_to_string(dir.path().join("feeds/rss.xml")).unwrap();
+    assert_eq!(rss.matches("<item>").count(), 50);
+}
+
+/// Most sources one worker can hold at once (the claim batch).
+fn max_held() -> usize {
+    agg::daemon::CLAIM_BATCH as usize
+}
