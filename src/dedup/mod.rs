@@ -105,7 +105,7 @@ pub fn fingerprint_paragraphs(
             sketch: None,
         };
     }
-    let all = shingles::shingles(&story);
+    let (all, sketch) = shingles::shingles(&story);
     Fingerprint {
         simhash: Some(simhash::simhash(&chars)),
         paragraphs,
@@ -114,8 +114,8 @@ pub fn fingerprint_paragraphs(
             .filter(|p| p.chars.len() >= LOOKUP_CHARS)
             .map(|p| p.hash)
             .collect(),
-        sketch: Some(Sketch::of(&all)),
-        shingles: all.into_keys().collect(),
+        sketch: Some(sketch),
+        shingles: all,
     }
 }
 
