@@ -34,7 +34,7 @@ pub const DEFAULT_THRESHOLD: u32 = 8;
 /// characters.
 pub const DEFAULT_MIN_CHARS: usize = 200;
 /// Percent of a stored story's text a copy must carry. No false merge on the bench set from
-/// 40 to 60; edited copies start to be missed above 55.
+/// 40 to 60; edited copies start to be missed above 50.
 pub const DEFAULT_CONTAINMENT: u32 = 50;
 /// Beyond this the bands get too narrow to find candidates cheaply (and unrelated stories
 /// start to collide).
