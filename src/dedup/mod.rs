@@ -34,7 +34,7 @@ pub const DEFAULT_THRESHOLD: u32 = 8;
 /// characters.
 pub const DEFAULT_MIN_CHARS: usize = 200;
 /// Percent of a stored story's text a copy must carry. No false merge on the bench set from
-/// 40 to 60; edited copies start to be missed above 55.
+/// 40 to 60; edited copies start to be missed above 50.
 pub const DEFAULT_CONTAINMENT: u32 = 50;
 /// Beyond this the bands get too narrow to find candidates cheaply (and unrelated stories
 /// start to collide).
@@ -105,7 +105,7 @@ pub fn fingerprint_paragraphs(
             sketch: None,
         };
     }
-    let all = shingles::shingles(&story);
+    let (all, sketch) = shingles::shingles(&story);
     Fingerprint {
         simhash: Some(simhash::simhash(&chars)),
         paragraphs,
@@ -114,8 +114,8 @@ pub fn fingerprint_paragraphs(
             .filter(|p| p.chars.len() >= LOOKUP_CHARS)
             .map(|p| p.hash)
             .collect(),
-        sketch: Some(Sketch::of(&all)),
-        shingles: all.into_keys().collect(),
+        sketch: Some(sketch),
+        shingles: all,
     }
 }
 

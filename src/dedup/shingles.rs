@@ -12,7 +12,7 @@
 //! full shingle set estimates the containment (exactly, for stories of fewer shingles). Shingles
 //! never cross a paragraph boundary.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::simhash::hash_chars;
@@ -50,19 +50,28 @@ impl Hasher for Prehashed {
 
 /// A set of shingle hashes.
 pub type Set = HashSet<u64, BuildHasherDefault<Prehashed>>;
-/// Shingle hashes with the paragraph each first occurs in.
-pub type Map = HashMap<u64, u16, BuildHasherDefault<Prehashed>>;
 
-/// The distinct shingle hashes of `paras`, each with the first paragraph it occurs in.
-pub fn shingles(paras: &[&Paragraph]) -> Map {
-    let mut out = Map::default();
+/// The distinct shingle hashes of `paras`, and their sketch (each hash sampled with the first
+/// paragraph it occurs in).
+pub fn shingles(paras: &[&Paragraph]) -> (Set, Sketch) {
+    let windows: usize = paras
+        .iter()
+        .map(|p| p.chars.len().saturating_sub(SHINGLE - 1).max(1))
+        .sum();
+    // One table: a hash seen for the first time records its paragraph.
+    let mut set = Set::with_capacity_and_hasher(windows, Default::default());
+    let mut first = Vec::with_capacity(windows);
     for (i, p) in paras.iter().enumerate() {
         let n = i.min(usize::from(u16::MAX)) as u16;
         for w in p.chars.windows(SHINGLE.min(p.chars.len()).max(1)) {
-            out.entry(hash_chars(w)).or_insert(n);
+            let h = hash_chars(w);
+            if set.insert(h) {
+                first.push((h, n));
+            }
         }
     }
-    out
+    let sketch = Sketch::of(first);
+    (set, sketch)
 }
 
 /// A stored story's sample of shingles.
@@ -75,14 +84,16 @@ pub struct Sketch {
 }
 
 impl Sketch {
-    pub fn of(shingles: &Map) -> Sketch {
-        let mut entries: Vec<(u64, u16)> = shingles.iter().map(|(h, p)| (*h, *p)).collect();
-        entries.sort_unstable();
-        entries.truncate(SKETCH_SIZE);
-        Sketch {
-            entries,
-            total: shingles.len() as u32,
+    /// The sketch of a story's distinct shingles, each with its paragraph number.
+    pub fn of(mut entries: Vec<(u64, u16)>) -> Sketch {
+        let total = entries.len() as u32;
+        // Only the smallest are kept: select them, then sort those alone.
+        if entries.len() > SKETCH_SIZE {
+            entries.select_nth_unstable(SKETCH_SIZE);
+            entries.truncate(SKETCH_SIZE);
         }
+        entries.sort_unstable();
+        Sketch { entries, total }
     }
 
     /// 10 bytes per entry: the hash, then the paragraph number, little-endian.
@@ -128,14 +139,21 @@ pub fn overlap(story: &Sketch, text: &Set) -> Overlap {
             beyond: 0.0,
         };
     }
-    let mut per_paragraph: HashMap<u16, usize> = HashMap::new();
-    for (h, p) in &story.entries {
-        if text.contains(h) {
-            *per_paragraph.entry(*p).or_default() += 1;
-        }
-    }
-    let found: usize = per_paragraph.values().sum();
-    let best = per_paragraph.values().copied().max().unwrap_or(0);
+    // The paragraph numbers of the sampled shingles found, counted by sorting (at most
+    // SKETCH_SIZE of them: cheaper than a hash map per candidate).
+    let mut paras: Vec<u16> = story
+        .entries
+        .iter()
+        .filter(|(h, _)| text.contains(h))
+        .map(|(_, p)| *p)
+        .collect();
+    paras.sort_unstable();
+    let found = paras.len();
+    let best = paras
+        .chunk_by(|a, b| a == b)
+        .map(<[u16]>::len)
+        .max()
+        .unwrap_or(0);
     let n = story.entries.len() as f64;
     let contained = found as f64 / n;
     Overlap {
@@ -158,8 +176,8 @@ mod tests {
 
     fn set(text: &str) -> (Sketch, Set) {
         let paras = paragraphs(text);
-        let s = shingles(&paras.iter().collect::<Vec<_>>());
-        (Sketch::of(&s), s.keys().copied().collect())
+        let (all, sketch) = shingles(&paras.iter().collect::<Vec<_>>());
+        (sketch, all)
     }
 
     const STORY: &str = "北京时间今天上午，记者从有关部门获悉，一批新的基础设施项目将于下月开工建设。\n\

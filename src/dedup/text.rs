@@ -61,22 +61,19 @@ pub struct Paragraph {
 /// boilerplate removed.
 pub fn paragraphs(text: &str) -> Vec<Paragraph> {
     text.lines()
-        .filter(|line| !is_stock(line))
-        .map(normalise)
-        .filter(|chars| !chars.is_empty())
-        .map(|chars| Paragraph {
-            hash: hash_chars(&chars),
-            chars,
+        .filter_map(|line| {
+            let chars = normalise(line);
+            let stock = chars.len() <= SHORT && has_stock_phrase(line);
+            (!chars.is_empty() && !stock).then(|| Paragraph {
+                hash: hash_chars(&chars),
+                chars,
+            })
         })
         .collect()
 }
 
-fn is_stock(line: &str) -> bool {
-    let line = line.trim();
-    if normalise(line).len() > SHORT {
-        return false;
-    }
-    let lower = line.to_lowercase();
+fn has_stock_phrase(line: &str) -> bool {
+    let lower = line.trim().to_lowercase();
     STOCK.iter().any(|s| lower.contains(s))
 }
 
