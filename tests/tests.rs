@@ -8,5 +8,6 @@ mod dedup;
 mod failures;
 mod hostile;
 mod ops;
+mod s3;
 mod serve;
 mod sources;

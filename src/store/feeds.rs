@@ -11,6 +11,9 @@
 //! - `feed_dirty`: feeds to republish. `put_item` adds the item's old and new feeds; a trigger
 //!   adds a deleted item's feeds (tombstones, `agg forget`), whoever deletes it. `seq` grows on
 //!   every mark, so clearing up to the `seq` read never drops a mark made meanwhile.
+//! - `feed_meta.generation`: counts every dirty mark ever made (a trigger), so it only grows
+//!   and grows with every change to what the feeds show; remote publishing stamps objects
+//!   with it ([`Store::feeds_generation`]).
 //!
 //! An existing store is migrated at open: the tables are filled from the items' JSON columns.
 use super::{COLUMNS, RawRow, Store, StoreError, StoredItem, row_to_raw};
@@ -48,6 +51,12 @@ CREATE TRIGGER IF NOT EXISTS items_deleted_leave_feeds AFTER DELETE ON items BEG
         SELECT kind, slug FROM item_terms WHERE item_id = old.id;
     INSERT OR REPLACE INTO feed_dirty(kind, slug) VALUES (0, '');
     DELETE FROM item_terms WHERE item_id = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS feed_dirty_generation AFTER INSERT ON feed_dirty BEGIN
+    -- No conflict possible: the marking statement's OR REPLACE would apply here too.
+    INSERT INTO feed_meta(key, value) SELECT 'generation', '0'
+        WHERE NOT EXISTS (SELECT 1 FROM feed_meta WHERE key = 'generation');
+    UPDATE feed_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
 END;
 ";
 
@@ -183,6 +192,19 @@ impl Store {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    /// How many feed changes this store has seen (0 before the first): never decreases.
+    pub fn feeds_generation(&self) -> Result<u64, StoreError> {
+        let value: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT CAST(value AS TEXT) FROM feed_meta WHERE key = 'generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     pub fn set_feeds_stamp(&self, stamp: &str) -> Result<(), StoreError> {
