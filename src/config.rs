@@ -59,6 +59,8 @@ pub struct Config {
     pub server: Option<ServerSettings>,
     /// WebSub (`websub:`): feeds name the hub, runs ping it.
     pub websub: Option<WebsubSettings>,
+    /// Where feeds are published besides the feeds folder (`publish:`).
+    pub publish: PublishSettings,
     /// Near-duplicate detection (`dedup:`).
     pub dedup: crate::dedup::Settings,
     /// Commands run after a run that wrote something (`hooks:`).
@@ -169,6 +171,29 @@ pub struct WebsubSettings {
     /// The hub's URL (absolute http(s)).
     pub hub: Url,
 }
+
+/// `publish:` remote targets; the local feeds folder is always written.
+#[derive(Debug, Clone, Default)]
+pub struct PublishSettings {
+    /// Upload every written feed file to this bucket too (`publish.s3`).
+    pub s3: Option<S3Settings>,
+}
+
+/// An S3-compatible bucket (`publish.s3`). Credentials come from `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), never from the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// The service's URL (`https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`);
+    /// plain http is allowed when the endpoint says so.
+    pub endpoint: Url,
+    /// Key prefix without leading or trailing `/` (empty: the bucket's root).
+    pub prefix: String,
+    pub region: String,
+}
+
+/// Region used for signing when `publish.s3.region` is not set.
+pub const DEFAULT_S3_REGION: &str = "us-east-1";
 
 /// A CSS selector with an optional attribute to read (`sel@attr`); without one, the text
 /// (or for a body, the inner HTML) of the first match.
@@ -393,6 +418,7 @@ impl Compiler<'_> {
                 None
             }
         });
+        let s3 = raw.publish.s3.and_then(|s3| self.s3_settings(s3));
         if let Some(s) = &raw.server {
             if s.max_connections == 0 {
                 self.issue(
@@ -486,6 +512,7 @@ impl Compiler<'_> {
                 write_timeout_secs: s.write_timeout_secs.max(1),
             }),
             websub,
+            publish: PublishSettings { s3 },
             dedup: crate::dedup::Settings {
                 threshold: raw.dedup.threshold.min(crate::dedup::MAX_THRESHOLD),
                 min_chars: raw.dedup.min_chars,
@@ -507,6 +534,64 @@ impl Compiler<'_> {
             },
             sources,
         }
+    }
+
+    /// `publish.s3`: bucket name, endpoint URL and prefix checked; `None` after an issue.
+    fn s3_settings(&mut self, s3: raw::RawS3) -> Option<S3Settings> {
+        use locate::Seg::Key;
+        let at = |k: &'static str| [Key("publish"), Key("s3"), Key(k)];
+        let mut ok = true;
+        let bucket = s3.bucket.trim().to_string();
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !bucket_ok {
+            self.issue(
+                &at("bucket"),
+                format!(
+                    "not a bucket name: {:?} (3 to 63 lower-case letters, digits, '-' and '.')",
+                    s3.bucket
+                ),
+            );
+            ok = false;
+        }
+        let endpoint = Url::parse(s3.endpoint.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if endpoint.is_none() {
+            self.issue(
+                &at("endpoint"),
+                format!("not an absolute http(s) URL: {:?}", s3.endpoint),
+            );
+            ok = false;
+        }
+        let prefix = s3.prefix.trim().trim_matches('/').to_string();
+        if prefix
+            .split('/')
+            .any(|seg| matches!(seg, "." | "..") || (seg.is_empty() && !prefix.is_empty()))
+            || prefix.chars().any(char::is_control)
+        {
+            self.issue(
+                &at("prefix"),
+                format!(
+                    "not a key prefix: {:?} (no empty, '.' or '..' segments)",
+                    s3.prefix
+                ),
+            );
+            ok = false;
+        }
+        let region = s3
+            .region
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| DEFAULT_S3_REGION.to_string());
+        ok.then(|| S3Settings {
+            bucket,
+            endpoint: endpoint.expect("checked above"),
+            prefix,
+            region,
+        })
     }
 
     fn compile_source(&mut self, i: usize, rs: raw::RawSource) -> Option<Source> {

@@ -275,8 +275,18 @@ async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishRe
         let _publishing = store
             .shared_lock(crate::store::LOCK_PUBLISH)
             .map_err(|e| e.to_string())?;
+        // Read before any feed is: every object uploaded is at least this new.
+        let remote = match &c.publish.s3 {
+            Some(s3) => Some(publish::s3::Remote::connect(
+                s3,
+                store.feeds_generation().map_err(|e| e.to_string())?,
+                opts.update_interval,
+                tokio::runtime::Handle::current(),
+            )),
+            None => None,
+        };
         let dirty = store.dirty_feeds().map_err(|e| e.to_string())?;
-        let stamp = publish::settings_stamp(&site, &opts);
+        let stamp = publish::publishing_stamp(&site, &opts, c.publish.s3.as_ref());
         let full = everything
             || store.feeds_stamp().map_err(|e| e.to_string())?.as_deref() != Some(stamp.as_str())
             || !publish::outputs_present(&c.paths.feeds, &opts);
@@ -286,8 +296,9 @@ async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishRe
         } else {
             publish::Scope::Only(&dirty.keys)
         };
-        let report = publish::publish_from(store, scope, &site, &opts, &c.paths.feeds)
-            .map_err(|e| e.to_string())?;
+        let report =
+            publish::publish_to(store, scope, &site, &opts, &c.paths.feeds, remote.as_ref())
+                .map_err(|e| e.to_string())?;
         store
             .clear_dirty_feeds(dirty.up_to)
             .map_err(|e| e.to_string())?;

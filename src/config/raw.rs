@@ -21,6 +21,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub websub: Option<RawWebsub>,
     #[serde(default)]
+    pub publish: RawPublish,
+    #[serde(default)]
     pub dedup: RawDedup,
     #[serde(default)]
     pub hooks: RawHooks,
@@ -223,6 +225,26 @@ impl Default for RawDedup {
 #[serde(deny_unknown_fields)]
 pub struct RawWebsub {
     pub hub: String,
+}
+
+/// `publish:` where feeds go besides the local feeds folder.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPublish {
+    #[serde(default)]
+    pub s3: Option<RawS3>,
+}
+
+/// `publish.s3:` an S3-compatible bucket every written feed file is uploaded to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawS3 {
+    pub bucket: String,
+    pub endpoint: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -103,3 +103,32 @@ fn bad_urls_and_duplicate_names() {
     let keys: Vec<String> = issues(&text).into_iter().map(|i| i.key).collect();
     assert_eq!(keys, ["sources[0].url", "sources[1].name"]);
 }
+
+#[test]
+fn publish_s3_compiles_with_defaults() {
+    let c = parse(&format!(
+        "{GOOD}publish:\n  s3:\n    bucket: \"news-feeds\"\n    endpoint: \"http://127.0.0.1:9000\"\n    prefix: \"/site/feeds/\"\n"
+    ))
+    .unwrap();
+    let s3 = c.publish.s3.expect("publish.s3 set");
+    assert_eq!(s3.bucket, "news-feeds");
+    assert_eq!(s3.endpoint.as_str(), "http://127.0.0.1:9000/");
+    assert_eq!(s3.prefix, "site/feeds");
+    assert_eq!(s3.region, DEFAULT_S3_REGION);
+    assert!(parse(GOOD).unwrap().publish.s3.is_none());
+}
+
+#[test]
+fn publish_s3_bad_keys_are_issues() {
+    let found = issues(&format!(
+        "{GOOD}publish:\n  s3:\n    bucket: \"No_Such\"\n    endpoint: \"ftp://x\"\n    prefix: \"a/../b\"\n    region: \"eu-west-1\"\n"
+    ));
+    let keys: Vec<&str> = found.iter().map(|i| i.key.as_str()).collect();
+    assert!(keys.contains(&"publish.s3.bucket"), "{found:?}");
+    assert!(keys.contains(&"publish.s3.endpoint"), "{found:?}");
+    assert!(keys.contains(&"publish.s3.prefix"), "{found:?}");
+    let unknown = issues(&format!(
+        "{GOOD}publish:\n  s3:\n    bucket: \"b-1\"\n    endpoint: \"http://h\"\n    secret: \"x\"\n"
+    ));
+    assert!(!unknown.is_empty());
+}

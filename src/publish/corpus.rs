@@ -10,7 +10,7 @@
 //! while the settings that shape every document stay the same: [`settings_stamp`] names them,
 //! and a different stamp (or missing main files) calls for a full rebuild.
 use super::{FeedOptions, Format, PublishError, PublishReport, Site, SiteInfo};
-use super::{fit, index, opml, select, write};
+use super::{fit, index, opml, s3, select, write};
 use crate::model::FeedItem;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -106,6 +106,38 @@ pub fn publish_from(
     opts: &FeedOptions,
     feeds_dir: &Path,
 ) -> Result<PublishReport, PublishError> {
+    publish_to(corpus, scope, site, opts, feeds_dir, None)
+}
+
+/// [`publish_from`], and with `remote` every file rendered is uploaded too and every feed
+/// removed is deleted there (see [`s3`]). Failed uploads fail the whole call with
+/// [`PublishError::Upload`] only after every local file was written.
+pub fn publish_to(
+    corpus: &dyn Corpus,
+    scope: Scope<'_>,
+    site: &SiteInfo,
+    opts: &FeedOptions,
+    feeds_dir: &Path,
+    remote: Option<&s3::Remote>,
+) -> Result<PublishReport, PublishError> {
+    let report = publish_local_and_remote(corpus, scope, site, opts, feeds_dir, remote)?;
+    if report.upload_errors.is_empty() {
+        Ok(report)
+    } else {
+        Err(PublishError::Upload {
+            errors: report.upload_errors,
+        })
+    }
+}
+
+fn publish_local_and_remote(
+    corpus: &dyn Corpus,
+    scope: Scope<'_>,
+    site: &SiteInfo,
+    opts: &FeedOptions,
+    feeds_dir: &Path,
+    remote: Option<&s3::Remote>,
+) -> Result<PublishReport, PublishError> {
     let site = Site::new(site, opts.update_interval);
     let formats = Format::parse_all(&opts.formats);
     let mut report = PublishReport::default();
@@ -154,7 +186,10 @@ pub fn publish_from(
                             &site,
                             opts,
                             &formats,
-                            feeds_dir,
+                            Out {
+                                dir: feeds_dir,
+                                remote,
+                            },
                         );
                         let failed = one.is_err();
                         out.push((i, one));
@@ -176,9 +211,25 @@ pub fn publish_from(
         report.written.extend(one.written);
         report.unchanged += one.unchanged;
         report.removed.extend(one.removed);
+        report.upload_errors.extend(one.upload_errors);
     }
-    write_index_and_opml(corpus, &site, opts, &formats, feeds_dir, &mut report)?;
+    write_index_and_opml(
+        corpus,
+        &site,
+        opts,
+        &formats,
+        feeds_dir,
+        remote,
+        &mut report,
+    )?;
     Ok(report)
+}
+
+/// Where one feed's files go: the feeds folder, and the remote target when there is one.
+#[derive(Clone, Copy)]
+struct Out<'a> {
+    dir: &'a Path,
+    remote: Option<&'a s3::Remote>,
 }
 
 /// Renders and writes one feed in every format, or removes it when `name` is `None` (no items).
@@ -189,11 +240,15 @@ fn publish_one(
     site: &Site,
     opts: &FeedOptions,
     formats: &[Format],
-    feeds_dir: &Path,
+    out: Out<'_>,
 ) -> Result<PublishReport, PublishError> {
+    let Out {
+        dir: feeds_dir,
+        remote,
+    } = out;
     let mut report = PublishReport::default();
     let Some(name) = name else {
-        remove_feed(feeds_dir, key, formats, &mut report);
+        remove_feed(feeds_dir, key, formats, remote, &mut report);
         return Ok(report);
     };
     let items = corpus
@@ -210,7 +265,7 @@ fn publish_one(
                 source,
             }
         })?;
-        write(feeds_dir, &path, &bytes, &mut report)?;
+        write(feeds_dir, &path, &bytes, remote, &mut report)?;
     }
     Ok(report)
 }
@@ -222,6 +277,7 @@ fn write_index_and_opml(
     opts: &FeedOptions,
     formats: &[Format],
     feeds_dir: &Path,
+    remote: Option<&s3::Remote>,
     report: &mut PublishReport,
 ) -> Result<(), PublishError> {
     let topics = corpus.topics().map_err(PublishError::Read)?;
@@ -240,20 +296,32 @@ fn write_index_and_opml(
         .map(|((key, name, _), items)| select::feed(key, name, items.iter().collect(), site))
         .collect();
     let index = index::render(&feeds, site, formats);
-    write(feeds_dir, "index.html", index.as_bytes(), report)?;
+    write(feeds_dir, "index.html", index.as_bytes(), remote, report)?;
     let opml = opml::render(&feeds, site, formats);
-    write(feeds_dir, "opml.xml", opml.as_bytes(), report)
+    write(feeds_dir, "opml.xml", opml.as_bytes(), remote, report)
 }
 
-/// A feed with no items left: its files go, so no reader keeps a removed article.
-fn remove_feed(feeds_dir: &Path, key: &FeedKey, formats: &[Format], report: &mut PublishReport) {
+/// A feed with no items left: its files go, so no reader keeps a removed article. With a
+/// remote, its objects go too (unless a newer generation wrote them).
+fn remove_feed(
+    feeds_dir: &Path,
+    key: &FeedKey,
+    formats: &[Format],
+    remote: Option<&s3::Remote>,
+    report: &mut PublishReport,
+) {
     let dir = key.dir();
     for format in formats {
         let rel = format!("{dir}{}", format.file_name());
         match std::fs::remove_file(feeds_dir.join(&rel)) {
-            Ok(()) => report.removed.push(rel),
+            Ok(()) => report.removed.push(rel.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => tracing::warn!(path = %rel, error = %e, "cannot remove an empty feed"),
+        }
+        if let Some(remote) = remote
+            && let Err(e) = remote.remove(&rel)
+        {
+            report.upload_errors.push(e.to_string());
         }
     }
     // Only when empty: anything else a user put there stays.
@@ -266,6 +334,24 @@ pub fn settings_stamp(site: &SiteInfo, opts: &FeedOptions) -> String {
     let text = format!("{}\n{site:?}\n{opts:?}", env!("CARGO_PKG_VERSION"));
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// [`settings_stamp`], plus the remote target when there is one: publishing to a new bucket
+/// or prefix republishes (and so uploads) every feed once. Without one it is the same stamp.
+pub fn publishing_stamp(
+    site: &SiteInfo,
+    opts: &FeedOptions,
+    s3: Option<&crate::config::S3Settings>,
+) -> String {
+    let stamp = settings_stamp(site, opts);
+    match s3 {
+        None => stamp,
+        Some(s3) => {
+            let text = format!("{stamp}\n{}\n{}\n{}", s3.endpoint, s3.bucket, s3.prefix);
+            let digest = Sha256::digest(text.as_bytes());
+            digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+        }
+    }
 }
 
 /// Whether the main feed files and the index exist (a deleted feeds folder means a rebuild).

@@ -9,6 +9,9 @@
 //! Layout under the feeds folder: `rss.xml`, `atom.xml`, `feed.json` for everything;
 //! `categories/{slug}/…` and `tags/{slug}/…` the same; `index.html`, `opml.xml`.
 //!
+//! With `publish.s3`, every file rendered is uploaded too, by [`s3`] (conditional puts ordered
+//! by the store's feed generation).
+//!
 //! After a run, [`websub`] tells the hub (when one is configured) which feeds changed.
 use crate::fsutil;
 use crate::model::FeedItem;
@@ -24,6 +27,7 @@ mod index;
 mod jsonfeed;
 mod opml;
 mod rss;
+pub mod s3;
 mod select;
 mod text;
 pub mod websub;
@@ -32,7 +36,8 @@ pub mod websub;
 mod tests;
 
 pub use corpus::{
-    Corpus, FeedKey, FeedKind, Scope, outputs_present, publish_from, settings_stamp, term,
+    Corpus, FeedKey, FeedKind, Scope, outputs_present, publish_from, publish_to, publishing_stamp,
+    settings_stamp, term,
 };
 
 /// Site-wide facts every feed needs.
@@ -73,6 +78,9 @@ pub struct PublishReport {
     pub unchanged: usize,
     /// Files of feeds left without items, removed (incremental publishing only).
     pub removed: Vec<String>,
+    /// Uploads to the remote target (`publish.s3`) that failed, one message each (naming the
+    /// bucket and key); the local files were written all the same.
+    pub upload_errors: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +93,18 @@ pub enum PublishError {
     },
     #[error("cannot read feed items: {0}")]
     Read(String),
+    /// The local files were written; some uploads were not (one message each).
+    #[error("{}", upload_summary(.errors))]
+    Upload { errors: Vec<String> },
+}
+
+/// The first failed upload (they name bucket and key) and how many more there were.
+fn upload_summary(errors: &[String]) -> String {
+    let first = errors.first().map_or("", String::as_str);
+    match errors.len() {
+        0 | 1 => format!("{first} (local feeds written)"),
+        n => format!("{first}; and {} more (local feeds written)", n - 1),
+    }
 }
 
 /// One output format of a feed.
@@ -252,13 +272,13 @@ pub fn publish(
                         source,
                     }
                 })?;
-            write(feeds_dir, &path, &bytes, &mut report)?;
+            write(feeds_dir, &path, &bytes, None, &mut report)?;
         }
     }
     let index = index::render(&feeds, &site, &formats);
-    write(feeds_dir, "index.html", index.as_bytes(), &mut report)?;
+    write(feeds_dir, "index.html", index.as_bytes(), None, &mut report)?;
     let opml = opml::render(&feeds, &site, &formats);
-    write(feeds_dir, "opml.xml", opml.as_bytes(), &mut report)?;
+    write(feeds_dir, "opml.xml", opml.as_bytes(), None, &mut report)?;
     tracing::debug!(
         written = report.written.len(),
         unchanged = report.unchanged,
@@ -267,10 +287,14 @@ pub fn publish(
     Ok(report)
 }
 
+/// Writes one file when its bytes changed, then (with a remote) uploads it whether or not it
+/// changed here: the remote decides from its own metadata, so an upload that failed in an
+/// earlier run is retried while the feed is still in scope.
 fn write(
     feeds_dir: &Path,
     rel: &str,
     bytes: &[u8],
+    remote: Option<&s3::Remote>,
     report: &mut PublishReport,
 ) -> Result<(), PublishError> {
     let path = feeds_dir.join(rel);
@@ -283,6 +307,11 @@ fn write(
                 source,
             });
         }
+    }
+    if let Some(remote) = remote
+        && let Err(e) = remote.upload(rel, bytes)
+    {
+        report.upload_errors.push(e.to_string());
     }
     Ok(())
 }

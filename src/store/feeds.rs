@@ -11,6 +11,10 @@
 //! - `feed_dirty`: feeds to republish. `put_item` adds the item's old and new feeds; a trigger
 //!   adds a deleted item's feeds (tombstones, `agg forget`), whoever deletes it. `seq` grows on
 //!   every mark, so clearing up to the `seq` read never drops a mark made meanwhile.
+//! - `feed_meta.generation`: counts every dirty mark ever made (triggers), so it only grows
+//!   and grows with every change to what the feeds show; remote publishing stamps objects
+//!   with it ([`Store::feeds_generation`]). On PostgreSQL the shared `feed_dirty_seq`
+//!   sequence plays that part.
 //!
 //! An existing store is migrated at open: the tables are filled from the items' JSON columns.
 use super::{COLUMNS, Store, StoreError, StoredItem, row_to_raw};
@@ -50,6 +54,18 @@ CREATE TRIGGER IF NOT EXISTS items_deleted_leave_feeds AFTER DELETE ON items BEG
         SELECT kind, slug FROM item_terms WHERE item_id = old.id;
     INSERT OR REPLACE INTO feed_dirty(kind, slug) VALUES (0, '');
     DELETE FROM item_terms WHERE item_id = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS feed_dirty_generation AFTER INSERT ON feed_dirty BEGIN
+    -- No conflict possible: the marking statement's OR REPLACE would apply here too.
+    INSERT INTO feed_meta(key, value) SELECT 'generation', '0'
+        WHERE NOT EXISTS (SELECT 1 FROM feed_meta WHERE key = 'generation');
+    UPDATE feed_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+END;
+-- Marking a feed that is already dirty moves its seq: a change too.
+CREATE TRIGGER IF NOT EXISTS feed_dirty_generation_again AFTER UPDATE OF seq ON feed_dirty BEGIN
+    INSERT INTO feed_meta(key, value) SELECT 'generation', '0'
+        WHERE NOT EXISTS (SELECT 1 FROM feed_meta WHERE key = 'generation');
+    UPDATE feed_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
 END;
 ";
 
@@ -217,6 +233,24 @@ impl Store {
                 |r| r.get(0),
             )
         })
+    }
+
+    /// How many feed changes this store has seen (0 before the first): never decreases.
+    pub fn feeds_generation(&self) -> Result<u64, StoreError> {
+        let value: Option<String> = self.db.with(|c| {
+            let sql = match c.dialect() {
+                Dialect::Sqlite => {
+                    "SELECT CAST(value AS TEXT) FROM feed_meta WHERE key = 'generation'"
+                }
+                // Every mark takes a number from this sequence, whichever worker makes it.
+                Dialect::Postgres => {
+                    "SELECT CAST(CASE WHEN is_called THEN last_value ELSE 0 END AS TEXT)
+                     FROM feed_dirty_seq"
+                }
+            };
+            c.one(sql, p![], |r| r.get(0))
+        })?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     pub fn set_feeds_stamp(&self, stamp: &str) -> Result<(), StoreError> {

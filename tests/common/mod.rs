@@ -215,3 +215,145 @@ pub fn files(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Runs `agg ARGS --config dir/agg.yaml` as [`agg`] does, with extra environment variables.
+pub fn agg_env(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let path = dir.join("agg.yaml");
+    std::fs::write(&path, config).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agg"));
+    cmd.args(args)
+        .arg("--config")
+        .arg(&path)
+        .env("RUST_LOG", "agg=debug");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Credentials the S3 test server accepts (moto checks none), as `agg` reads them.
+pub const S3_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "agg-test"),
+    ("AWS_SECRET_ACCESS_KEY", "agg-test-secret"),
+];
+
+/// An S3-compatible server (moto) on 127.0.0.1 at a free port, stopped when dropped.
+pub struct Moto {
+    /// `http://127.0.0.1:PORT`
+    pub endpoint: String,
+    child: std::process::Child,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    /// Starts moto (`python3 -m moto.server`). `None`, with a notice, when moto is not
+    /// installed and CI is not set; under `CI=true` a missing moto fails the test.
+    pub fn start() -> Option<Moto> {
+        Moto::start_at(None)
+    }
+
+    /// [`Moto::start`] on `port` when given (else on a free port).
+    pub fn start_at(port: Option<u16>) -> Option<Moto> {
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let installed = std::process::Command::new(&python)
+            .args(["-c", "import moto.server"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("moto is not installed (pip install 'moto[server]'); CI needs it");
+            }
+            eprintln!("SKIPPED: moto is not installed (pip install 'moto[server]')");
+            return None;
+        }
+        for _ in 0..3 {
+            // A free port: bound, read, released (a rare clash is retried).
+            let port = port.unwrap_or_else(|| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap()
+                    .port()
+            });
+            let child = std::process::Command::new(&python)
+                .args([
+                    "-m",
+                    "moto.server",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start moto");
+            let mut moto = Moto {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                child,
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = moto.child.try_wait() {
+                    break;
+                }
+                if http_request(port, "GET", "/", &[])
+                    .is_some_and(|(status, _)| (200..500).contains(&status))
+                {
+                    return Some(moto);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
+        panic!("moto did not start");
+    }
+
+    pub fn port(&self) -> u16 {
+        self.endpoint.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// Creates a bucket (moto checks no signature).
+    pub fn create_bucket(&self, bucket: &str) {
+        let (status, body) =
+            http_request(self.port(), "PUT", &format!("/{bucket}"), &[]).expect("moto answers");
+        assert_eq!(status, 200, "create bucket {bucket}: {body}");
+    }
+}
+
+/// A minimal HTTP/1.1 request to 127.0.0.1:`port` (status, body as text).
+fn http_request(port: u16, method: &str, path: &str, body: &[u8]) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    sock.write_all(head.as_bytes()).ok()?;
+    sock.write_all(body).ok()?;
+    let mut out = Vec::new();
+    sock.read_to_end(&mut out).ok()?;
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+/// The `publish.s3` block for a moto endpoint, to append to [`config`].
+pub fn s3_config(endpoint: &str, bucket: &str, prefix: &str) -> String {
+    format!(
+        "publish:\n  s3:\n    bucket: \"{bucket}\"\n    endpoint: \"{endpoint}\"\n    prefix: \"{prefix}\"\n    region: \"us-east-1\"\n"
+    )
+}
