@@ -355,3 +355,143 @@ fn workers_share_sources_through_leases_and_survive_kills() {
 fn max_held() -> usize {
     agg::daemon::CLAIM_BATCH as usize
 }
+
+/// Starts `agg fetch-once` on `config` against the shared store, without waiting.
+fn spawn_fetch_once(config: &Path, url: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_agg"))
+        .args(["fetch-once", "--config"])
+        .arg(config)
+        .env("AGG_STORE_URL", url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Two processes fetching from one host at once keep the host's request spacing between them:
+/// each start is reserved in the store, not only in the process's own table.
+#[test]
+fn request_spacing_to_a_host_holds_across_workers() {
+    let Some(url) = pg::database() else { return };
+    let mut routes = HashMap::new();
+    for s in ["a", "b"] {
+        let mut list = String::from("<html><body>");
+        for i in 0..4 {
+            let n = if s == "a" { i } else { 10 + i };
+            routes.insert(format!("/{s}/{i}.html"), Route::ok("text/html", article(n)));
+            list.push_str(&format!("<a class=\"x\" href=\"/{s}/{i}.html\">{i}</a>"));
+        }
+        routes.insert(
+            format!("/{s}/list.html"),
+            Route::ok("text/html", format!("{list}</body></html>")),
+        );
+    }
+    let server = Server::start(routes);
+    let spacing = Duration::from_millis(300);
+    let mut children = Vec::new();
+    let dirs: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|s| {
+            let dir = tempfile::tempdir().unwrap();
+            let sources = format!(
+                "  - name: {s}\n    kind: html\n    url: \"{}/{s}/list.html\"\n    links: \"a.x\"\n",
+                server.base
+            );
+            let config = common::config(dir.path(), &sources).replace(
+                "per_host_interval_ms: 0",
+                &format!("per_host_interval_ms: {}", spacing.as_millis()),
+            );
+            std::fs::write(dir.path().join("agg.yaml"), config).unwrap();
+            dir
+        })
+        .collect();
+    for dir in &dirs {
+        children.push(spawn_fetch_once(&dir.path().join("agg.yaml"), &url));
+    }
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    let mut times: Vec<(String, Instant)> = server.hit_log.lock().unwrap().clone();
+    times.sort_by_key(|(_, t)| *t);
+    assert!(times.len() >= 10, "{times:?}");
+    let paths: HashSet<&str> = times.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.contains("/a/0.html") && paths.contains("/b/0.html"));
+    for w in times.windows(2) {
+        let gap = w[1].1 - w[0].1;
+        assert!(
+            gap >= spacing - Duration::from_millis(60),
+            "{} then {} only {gap:?} apart",
+            w[0].0,
+            w[1].0
+        );
+    }
+}
+
+/// Copies of one story reaching two workers at the same moment become one item and one
+/// alternate: the duplicate decision is serialised in the database.
+#[test]
+fn copies_seen_by_two_workers_at_once_become_one_item() {
+    let Some(url) = pg::database() else { return };
+    const STORIES: usize = 12;
+    let mut routes = HashMap::new();
+    for s in ["a", "b"] {
+        let mut list = String::from("<html><body>");
+        for i in 0..STORIES {
+            // Same story text, other site chrome and URL.
+            let page = format!(
+                "<html><head><title>{s} reprint {i}</title></head><body>\
+                 <nav><a href=\"/\">{s} home</a> <a href=\"/world\">{s} world</a></nav>\
+                 <article><h1>Story number {i}</h1>{}</article>\
+                 <footer>Copyright {s} press</footer></body></html>",
+                body(1000 + i)
+            );
+            routes.insert(format!("/{s}/{i}.html"), Route::ok("text/html", page));
+            list.push_str(&format!("<a class=\"x\" href=\"/{s}/{i}.html\">{i}</a>"));
+        }
+        routes.insert(
+            format!("/{s}/list.html"),
+            Route::ok("text/html", format!("{list}</body></html>")),
+        );
+    }
+    let server = Server::start(routes);
+    let dirs: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|s| {
+            let dir = tempfile::tempdir().unwrap();
+            let sources = format!(
+                "  - name: {s}\n    kind: html\n    url: \"{}/{s}/list.html\"\n    links: \"a.x\"\n",
+                server.base
+            );
+            std::fs::write(
+                dir.path().join("agg.yaml"),
+                common::config(dir.path(), &sources),
+            )
+            .unwrap();
+            dir
+        })
+        .collect();
+    let children: Vec<Child> = dirs
+        .iter()
+        .map(|d| spawn_fetch_once(&d.path().join("agg.yaml"), &url))
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    let items = pg::query(&url, "SELECT COUNT(*) FROM items")[0].get::<_, i64>(0);
+    let alternates = pg::query(&url, "SELECT COUNT(*) FROM alternates")[0].get::<_, i64>(0);
+    assert_eq!(items, STORIES as i64, "one item per story");
+    assert_eq!(
+        alternates, STORIES as i64,
+        "every copy recorded as an alternate"
+    );
+    let files: usize = dirs
+        .iter()
+        .map(|d| common::files(&d.path().join("content")).len())
+        .sum();
+    assert_eq!(
+        files, STORIES,
+        "one Markdown file per story across both workers"
+    );
+}

@@ -377,10 +377,10 @@ impl Store {
         self.pg(|c| {
             let now = now_ms();
             let row = c.query_one(
-                "INSERT INTO host_slots(host, next_ms) VALUES ($1, $2 + $3)
+                "INSERT INTO host_slots(host, next_ms) VALUES ($1, $2::BIGINT + $3::BIGINT)
                  ON CONFLICT (host) DO UPDATE
-                    SET next_ms = GREATEST(host_slots.next_ms, $2) + $3
-                 RETURNING next_ms - $3",
+                    SET next_ms = GREATEST(host_slots.next_ms, $2::BIGINT) + $3::BIGINT
+                 RETURNING next_ms - $3::BIGINT",
                 &[&host, &now, &spacing_ms],
             )?;
             Ok(row.get(0))
