@@ -190,6 +190,9 @@ pub struct S3Settings {
     /// Key prefix without leading or trailing `/` (empty: the bucket's root).
     pub prefix: String,
     pub region: String,
+    /// Key prefix the Markdown files written by runs are uploaded under (`content_prefix`);
+    /// `None`: they stay in `paths.content` only.
+    pub content_prefix: Option<String>,
 }
 
 /// Region used for signing when `publish.s3.region` is not set.
@@ -566,18 +569,30 @@ impl Compiler<'_> {
             );
             ok = false;
         }
-        let prefix = s3.prefix.trim().trim_matches('/').to_string();
-        if prefix
-            .split('/')
-            .any(|seg| matches!(seg, "." | "..") || (seg.is_empty() && !prefix.is_empty()))
-            || prefix.chars().any(char::is_control)
-        {
+        let mut key_prefix = |key: &'static str, raw: &str| {
+            let prefix = raw.trim().trim_matches('/').to_string();
+            if prefix
+                .split('/')
+                .any(|seg| matches!(seg, "." | "..") || (seg.is_empty() && !prefix.is_empty()))
+                || prefix.chars().any(char::is_control)
+            {
+                self.issue(
+                    &at(key),
+                    format!("not a key prefix: {raw:?} (no empty, '.' or '..' segments)"),
+                );
+                ok = false;
+            }
+            prefix
+        };
+        let prefix = key_prefix("prefix", &s3.prefix);
+        let content_prefix = s3
+            .content_prefix
+            .as_deref()
+            .map(|p| key_prefix("content_prefix", p));
+        if content_prefix.as_deref() == Some(prefix.as_str()) {
             self.issue(
-                &at("prefix"),
-                format!(
-                    "not a key prefix: {:?} (no empty, '.' or '..' segments)",
-                    s3.prefix
-                ),
+                &at("content_prefix"),
+                "must differ from prefix (feeds and Markdown files would share keys)",
             );
             ok = false;
         }
@@ -591,6 +606,7 @@ impl Compiler<'_> {
             endpoint: endpoint.expect("checked above"),
             prefix,
             region,
+            content_prefix,
         })
     }
 

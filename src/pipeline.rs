@@ -86,6 +86,9 @@ pub struct Context {
     pub progress: Option<Arc<dyn Progress>>,
     /// Serialises the duplicate decision and the commit of a page (see `finish_page`).
     decide: Arc<std::sync::Mutex<()>>,
+    /// Markdown files written and committed, waiting to be uploaded (`publish.s3.content_prefix`);
+    /// a failed upload stays here for the next run of this process.
+    written: Arc<std::sync::Mutex<Vec<PathBuf>>>,
     /// Pages being processed at once: one per core plus one (a page waiting on its file write
     /// leaves the core to another). More would only add memory and switching.
     cpu: Arc<tokio::sync::Semaphore>,
@@ -137,6 +140,7 @@ impl Context {
             metrics,
             progress: None,
             decide: Arc::default(),
+            written: Arc::default(),
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
             )),
@@ -179,6 +183,10 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
         sources: reports,
         ..Default::default()
     };
+    if let Err(e) = upload_content(ctx).await {
+        tracing::error!(error = %e, "uploading Markdown files failed");
+        report.publish_error = Some(e);
+    }
     match publish_changed_feeds(ctx).await {
         Ok(p) => report.feeds = p,
         Err(e) => {
@@ -233,6 +241,79 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
         tracing::warn!(error = %e, "cannot save host pauses");
     }
     report
+}
+
+/// Uploads the Markdown files this process wrote to `publish.s3.content_prefix` (keys are
+/// their paths under `paths.content`), stamped with the store's feed generation read after
+/// they were committed: a later version of a file, from any worker, has a larger one, so an
+/// older upload never replaces it. Failed files wait for the next run of this process.
+async fn upload_content(ctx: &Context) -> Result<(), String> {
+    let Some(s3) = ctx.config.publish.s3.clone() else {
+        return Ok(());
+    };
+    let Some(content_prefix) = s3.content_prefix.clone() else {
+        return Ok(());
+    };
+    let files: Vec<PathBuf> =
+        std::mem::take(&mut *ctx.written.lock().unwrap_or_else(|p| p.into_inner()));
+    if files.is_empty() {
+        return Ok(());
+    }
+    let ctx = ctx.clone();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let generation = ctx.store.feeds_generation().map_err(|e| e.to_string())?;
+        let settings = crate::config::S3Settings {
+            prefix: content_prefix,
+            ..s3
+        };
+        let update_interval =
+            publish::cadence::update_interval(ctx.config.sources.iter().map(|s| &s.schedule));
+        let remote = publish::s3::Remote::connect(&settings, generation, update_interval, runtime);
+        let root = &ctx.config.paths.content;
+        let mut failed = Vec::new();
+        let mut errors = Vec::new();
+        let mut uploaded = 0;
+        for path in files {
+            let Some(rel) = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(|r| r.to_str())
+                .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
+            else {
+                tracing::warn!(path = %path.display(), "Markdown file outside paths.content: not uploaded");
+                continue;
+            };
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                // Forgotten since: nothing to upload.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    errors.push(format!("{}: {e}", path.display()));
+                    failed.push(path);
+                    continue;
+                }
+            };
+            match remote.upload(&rel, &bytes) {
+                Ok(_) => uploaded += 1,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    failed.push(path);
+                }
+            }
+        }
+        tracing::info!(uploaded, failed = failed.len(), bucket = %remote.bucket(), "Markdown files uploaded");
+        ctx.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(failed);
+        match errors.len() {
+            0 => Ok(()),
+            n => Err(format!("{n} Markdown upload(s) failed; first: {}", errors[0])),
+        }
+    })
+    .await
+    .map_err(|e| format!("upload task failed: {e}"))?
 }
 
 /// Rebuilds every feed from the store (`agg build-feeds`).
@@ -778,6 +859,16 @@ fn store_article(
     let mut all_urls: Vec<&str> = urls.to_vec();
     all_urls.push(canonical);
     ctx.store.put_item(&item, &all_urls)?;
+    if c.publish
+        .s3
+        .as_ref()
+        .is_some_and(|s| s.content_prefix.is_some())
+    {
+        ctx.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(path.clone());
+    }
     let health = crate::store::ItemHealth {
         has_title: article
             .title

@@ -258,6 +258,45 @@ fn s3_fetch_once_uploads_every_feed_file_byte_for_byte() {
     assert_eq!(tags, again);
 }
 
+/// With `content_prefix`, the Markdown files a run writes go to the bucket too, byte for byte,
+/// under their path below `paths.content`; the feeds keep their own prefix.
+#[test]
+fn s3_markdown_files_go_under_the_content_prefix() {
+    let Some(moto) = Moto::start() else { return };
+    moto.create_bucket("agg-site");
+    let server = articles(3);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &server, 3, &moto.endpoint, "agg-site", "feeds")
+        + "    content_prefix: \"site/content\"\n";
+    run_ok(dir.path(), &config, &["fetch-once"]);
+    let content = dir.path().join("content");
+    let local = common::files(&content);
+    assert_eq!(local.len(), 3, "{local:?}");
+    let rt = runtime();
+    let store = client(&moto, "agg-site");
+    let remote = objects(&rt, &store, "site/content");
+    assert_eq!(remote.keys().cloned().collect::<Vec<_>>(), local);
+    for (rel, obj) in &remote {
+        assert_eq!(
+            obj.bytes,
+            std::fs::read(content.join(rel)).unwrap(),
+            "{rel}"
+        );
+        assert_eq!(obj.content_type, "text/markdown; charset=utf-8", "{rel}");
+        assert!(obj.generation.is_some_and(|g| g > 0), "{rel}");
+    }
+    assert!(objects(&rt, &store, "feeds").contains_key("rss.xml"));
+    // The same prefix for both is refused: feeds and files would share keys.
+    let clash = config.replace("site/content", "feeds");
+    let out = common::agg(dir.path(), &clash, &["check-config"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("publish.s3.content_prefix"),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
 #[test]
 fn s3_an_older_store_state_never_overwrites_a_newer_object() {
     let Some(moto) = Moto::start() else { return };
@@ -325,6 +364,7 @@ fn s3_racing_publishers_never_replace_a_newer_generation() {
         endpoint: url::Url::parse(&moto.endpoint).unwrap(),
         prefix: "p".into(),
         region: "us-east-1".into(),
+        content_prefix: None,
     };
     let keys = Keys {
         access_key_id: "agg-test".into(),

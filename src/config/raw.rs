@@ -245,6 +245,9 @@ pub struct RawS3 {
     pub prefix: String,
     #[serde(default)]
     pub region: Option<String>,
+    /// Key prefix the Markdown files are uploaded under too (none: they stay local only).
+    #[serde(default)]
+    pub content_prefix: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -80,6 +80,7 @@ pub fn content_type(rel: &str) -> &'static str {
         Some("xml") => "application/xml; charset=utf-8",
         Some("json") => "application/json",
         Some("txt") => "text/plain; charset=utf-8",
+        Some("md") => "text/markdown; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("png") => "image/png",
         Some("ico") => "image/x-icon",
