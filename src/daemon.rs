@@ -75,7 +75,7 @@ pub async fn run(ctx: Context, cancel: CancellationToken) {
 
 /// How many due sources a worker claims at once on a shared store: small enough that a burst
 /// of due sources spreads over the workers.
-pub const CLAIM_BATCH: i64 = 8;
+pub const CLAIM_BATCH: i64 = 16;
 
 fn ms<Tz: chrono::TimeZone>(t: Option<chrono::DateTime<Tz>>) -> i64 {
     t.map_or(i64::MAX, |t| t.timestamp_millis())
@@ -145,6 +145,7 @@ pub async fn run_shared(ctx: Context, cancel: CancellationToken) {
             continue;
         }
         tracing::info!(worker = %owner, sources = ?claimed, "claimed");
+        let started = Utc::now().with_timezone(&tz);
         let heartbeat = {
             let (store, c, o) = (ctx.store.clone(), claimed.clone(), owner.clone());
             let every = ctx.config.store.lease / 3;
@@ -189,7 +190,7 @@ pub async fn run_shared(ctx: Context, cancel: CancellationToken) {
             .filter(|s| claimed.contains(&s.name))
         {
             let state = ctx.store.source_state(&source.name).unwrap_or_default();
-            let next = ms(next_run(source, &state, now));
+            let next = ms(next_after_run(source, &state, started, now));
             let (store, name, o) = (ctx.store.clone(), source.name.clone(), owner.clone());
             match blocking(move || store.finish_source(&name, &o, next)).await {
                 Ok(true) => {}
@@ -203,6 +204,24 @@ pub async fn run_shared(ctx: Context, cancel: CancellationToken) {
             return;
         }
     }
+}
+
+/// The source's next run after a run that started at `started` and ended at `now`: its next
+/// cron time, but never sooner than one schedule period after the start. A run that started
+/// late (every worker busy) skips the tick it overlapped instead of running again at once.
+pub fn next_after_run<Tz: chrono::TimeZone>(
+    source: &crate::config::Source,
+    state: &crate::store::SourceState,
+    started: chrono::DateTime<Tz>,
+    now: chrono::DateTime<Tz>,
+) -> Option<chrono::DateTime<Tz>> {
+    let mut fires = source.schedule.after(&started);
+    let period = match (fires.next(), fires.next()) {
+        (Some(a), Some(b)) => b - a,
+        _ => chrono::Duration::zero(),
+    };
+    let earliest = (started + period - chrono::Duration::milliseconds(1)).max(now);
+    next_run(source, state, earliest)
 }
 
 /// A failing source waits at least this long, doubled per consecutive failure, capped.
@@ -268,6 +287,23 @@ mod tests {
             .unwrap()
             .sources
             .remove(0)
+    }
+
+    #[test]
+    fn a_late_run_skips_the_tick_it_overlapped() {
+        let s = source("*/8 * * * * *");
+        let at = |sec| {
+            chrono::Utc
+                .with_ymd_and_hms(2026, 1, 1, 12, 0, sec)
+                .unwrap()
+        };
+        let ok = SourceState::default();
+        // On time: the next tick.
+        assert_eq!(next_after_run(&s, &ok, at(0), at(1)).unwrap(), at(8));
+        // Started 5 s late for the 12:00:00 tick: 12:00:08 would follow 3 s after; skip it.
+        assert_eq!(next_after_run(&s, &ok, at(5), at(6)).unwrap(), at(16));
+        // A run longer than the period: the first tick after it ends.
+        assert_eq!(next_after_run(&s, &ok, at(0), at(20)).unwrap(), at(24));
     }
 
     #[test]
