@@ -528,3 +528,38 @@ fn copies_seen_by_two_workers_at_once_become_one_item() {
         "one Markdown file per story across both workers"
     );
 }
+
+/// A daemon outlives its database's restarts: a store whose connection was cut reconnects and
+/// the statement that met the cut is run again.
+#[test]
+fn a_cut_connection_is_reopened() {
+    let Some(url) = pg::database() else { return };
+    let store = agg::store::Store::postgres(&url).unwrap();
+    let state = agg::store::SourceState {
+        failures: 3,
+        ..Default::default()
+    };
+    store.put_source_state("s", &state).unwrap();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    let cut = pg::query(
+        &url,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        ),
+    );
+    assert_eq!(cut.len(), 1, "one agg connection to cut");
+    assert_eq!(store.source_state("s").unwrap(), state);
+    // Transactions too.
+    pg::query(
+        &url,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        ),
+    );
+    store
+        .save_host_pauses(&[("example.org".into(), i64::MAX / 2)])
+        .unwrap();
+    assert_eq!(store.host_pauses(0).unwrap().len(), 1);
+}

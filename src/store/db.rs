@@ -140,22 +140,54 @@ impl Sql for Lite<'_> {
 
 /// A PostgreSQL connection with its prepared statements.
 pub struct PgConn {
-    /// Always `Some` but while dropping (see `Drop`).
+    /// `None` only while dropping (see `Drop`) or after a failed reconnect.
     client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+    url: String,
 }
 
 impl PgConn {
-    fn client(
+    /// The client, reconnected first when the connection was lost (the server restarted or
+    /// dropped us): a daemon outlives its database's restarts. Call off tokio's threads.
+    /// Whether `e` (the last statement's failure) means the connection is gone; if so the
+    /// client is dropped, so the next [`PgConn::live`] connects again.
+    fn lost(&mut self, e: &StoreError) -> bool {
+        let gone = match e {
+            StoreError::Pg(e) => {
+                e.is_closed()
+                    || e.code().is_some_and(|c| {
+                        *c == postgres::error::SqlState::ADMIN_SHUTDOWN
+                            || *c == postgres::error::SqlState::CRASH_SHUTDOWN
+                            || *c == postgres::error::SqlState::CANNOT_CONNECT_NOW
+                    })
+            }
+            _ => false,
+        } || self.client.as_ref().is_none_or(postgres::Client::is_closed);
+        if gone {
+            self.client = None;
+        }
+        gone
+    }
+
+    fn live(
         &mut self,
-    ) -> (
-        &mut postgres::Client,
-        &mut HashMap<String, postgres::Statement>,
-    ) {
+    ) -> Result<
         (
-            self.client.as_mut().expect("client present until drop"),
+            &mut postgres::Client,
+            &mut HashMap<String, postgres::Statement>,
+        ),
+        StoreError,
+    > {
+        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+            tracing::warn!(url = %super::redact(&self.url), "store connection lost; reconnecting");
+            let client = postgres::Client::connect(&self.url, postgres::NoTls)?;
+            self.statements.clear();
+            self.client = Some(client);
+        }
+        Ok((
+            self.client.as_mut().expect("connected above"),
             &mut self.statements,
-        )
+        ))
     }
 }
 
@@ -280,10 +312,11 @@ impl Db {
         Db::Lite(Mutex::new(conn))
     }
 
-    pub fn postgres(client: postgres::Client) -> Db {
+    pub fn postgres(client: postgres::Client, url: &str) -> Db {
         Db::Pg(Box::new(Mutex::new(PgConn {
             client: Some(client),
             statements: HashMap::new(),
+            url: url.to_string(),
         })))
     }
 
@@ -297,16 +330,28 @@ impl Db {
     }
 
     /// Runs `f` on the connection, each statement on its own.
+    /// On PostgreSQL, a statement that failed because the connection was lost is run once
+    /// more on a new connection.
     pub fn with<R: Send>(
         &self,
-        f: impl FnOnce(&mut dyn Sql) -> Result<R, StoreError> + Send,
+        mut f: impl FnMut(&mut dyn Sql) -> Result<R, StoreError> + Send,
     ) -> Result<R, StoreError> {
         match self {
             Db::Lite(m) => f(&mut Lite(&Self::lite(m))),
             Db::Pg(m) => {
                 let mut guard = Self::pg(m);
-                let (client, statements) = guard.client();
-                off_runtime(move || f(&mut Pg { client, statements }))
+                let conn = &mut *guard;
+                off_runtime(move || {
+                    let (client, statements) = conn.live()?;
+                    match f(&mut Pg { client, statements }) {
+                        Err(e) if conn.lost(&e) => {
+                            tracing::debug!(error = %e, "retrying on a new connection");
+                            let (client, statements) = conn.live()?;
+                            f(&mut Pg { client, statements })
+                        }
+                        r => r,
+                    }
+                })
             }
         }
     }
@@ -327,21 +372,21 @@ impl Db {
             }
             Db::Pg(m) => {
                 let mut guard = Self::pg(m);
-                let (client, statements) = guard.client();
+                let conn = &mut *guard;
                 off_runtime(move || {
                     let mut attempt = 0;
                     loop {
-                        let mut tx = client.transaction()?;
-                        let r = f(&mut Pg {
-                            client: &mut tx,
-                            statements: &mut *statements,
+                        let r = conn.live().and_then(|(client, statements)| {
+                            let mut tx = client.transaction()?;
+                            let r = f(&mut Pg {
+                                client: &mut tx,
+                                statements,
+                            })?;
+                            tx.commit()?;
+                            Ok(r)
                         });
-                        let r = match r {
-                            Ok(r) => tx.commit().map(|()| r).map_err(StoreError::from),
-                            Err(e) => Err(e),
-                        };
                         match r {
-                            Err(e) if attempt < PG_RETRIES && retryable(&e) => {
+                            Err(e) if attempt < PG_RETRIES && (retryable(&e) || conn.lost(&e)) => {
                                 attempt += 1;
                                 tracing::debug!(attempt, error = %e, "retrying transaction");
                             }
@@ -362,8 +407,8 @@ impl Db {
             Db::Lite(_) => None,
             Db::Pg(m) => {
                 let mut guard = Self::pg(m);
-                let (client, _) = guard.client();
-                Some(off_runtime(move || f(client)))
+                let conn = &mut *guard;
+                Some(off_runtime(move || f(conn.live()?.0)))
             }
         }
     }

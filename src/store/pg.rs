@@ -189,7 +189,7 @@ pub(super) fn open(url: &str) -> Result<Store, StoreError> {
         migrate(&mut client).map_err(connect_err)?;
         Ok(client)
     })?;
-    Ok(Store::from_db(Db::postgres(client), true))
+    Ok(Store::from_db(Db::postgres(client, url), true))
 }
 
 fn migrate(client: &mut postgres::Client) -> Result<(), postgres::Error> {
