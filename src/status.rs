@@ -28,6 +28,8 @@ pub struct SourceStatus {
     pub health: HealthShares,
     pub health_alert: Option<String>,
     pub next_run: Option<DateTime<Utc>>,
+    /// On a shared store: the worker holding the source's lease now (running it).
+    pub worker: Option<String>,
 }
 
 impl SourceStatus {
@@ -50,6 +52,19 @@ pub fn collect(ctx: &Context) -> Result<Vec<SourceStatus>, StoreError> {
                 .store
                 .written_since(&s.name, now - chrono::Duration::hours(24))?;
             let h = health::evaluate(&ctx.store, &s.name)?;
+            // On a shared store the next run is what the workers agreed on, not a local guess.
+            let lease = match ctx.store.is_shared() {
+                true => ctx.store.lease(&s.name)?,
+                false => None,
+            };
+            let next_run = match &lease {
+                Some(l) => DateTime::from_timestamp_millis(l.next_due_ms),
+                None => crate::daemon::next_run(s, &st, now.with_timezone(&tz))
+                    .map(|d| d.with_timezone(&Utc)),
+            };
+            let worker = lease
+                .filter(|l| l.until_ms.is_some_and(|u| u > now.timestamp_millis()))
+                .and_then(|l| l.owner);
             let state = if st.last_run.is_none() {
                 "never"
             } else if st.failures > 0 {
@@ -74,8 +89,8 @@ pub fn collect(ctx: &Context) -> Result<Vec<SourceStatus>, StoreError> {
                 last_error: st.last_error.clone(),
                 health: h.recent,
                 health_alert: h.alert,
-                next_run: crate::daemon::next_run(s, &st, now.with_timezone(&tz))
-                    .map(|d| d.with_timezone(&Utc)),
+                next_run,
+                worker,
             })
         })
         .collect()
@@ -121,6 +136,9 @@ pub fn render_text(statuses: &[SourceStatus], tz: chrono_tz::Tz) -> String {
         }
         if let Some(a) = &s.health_alert {
             line.push_str(&format!("\tALERT {a}"));
+        }
+        if let Some(w) = &s.worker {
+            line.push_str(&format!("\trunning on {w}"));
         }
         line.push_str(&format!("\tnext {}", when(s.next_run)));
         out.push_str(&line);

@@ -24,7 +24,7 @@ pub use feeds::DirtyFeeds;
 
 pub use health::{HealthShares, ItemHealth, RunRecord};
 
-pub use pg::{LOCK_DECIDE, LOCK_PUBLISH, SharedLock, redact};
+pub use pg::{LOCK_DECIDE, LOCK_PUBLISH, Lease, SharedLock, redact};
 
 pub use dedup::{Alternate, DuplicateGroup, file_deleted};
 

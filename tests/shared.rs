@@ -379,6 +379,27 @@ fn workers_share_sources_through_leases_and_survive_kills() {
         0,
         "distinct articles were merged"
     );
+    // `agg status` on the shared store reads each source's next run from the lease table.
+    let out = agg_env(
+        &path,
+        &["status", "--format", "json"],
+        &[("AGG_STORE_URL", url.as_str())],
+    );
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", common::stdout(&out)));
+    let rows = status.as_array().expect("one object per source");
+    assert_eq!(rows.len(), SOURCES);
+    let due: HashMap<String, i64> = pg::query(&url, "SELECT name, next_due_ms FROM source_leases")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for row in rows {
+        let name = row["source"].as_str().unwrap();
+        let next = chrono::DateTime::parse_from_rfc3339(row["next_run"].as_str().unwrap())
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(next, due[name], "{name}");
+    }
     // The main feed, published from the database, holds the newest items of all workers.
     let rss = std::fs::read_to_string(dir.path().join("feeds/rss.xml")).unwrap();
     assert_eq!(rss.matches("<item>").count(), 50);

@@ -218,6 +218,14 @@ fn migrate(client: &mut postgres::Client) -> Result<(), postgres::Error> {
     tx.commit()
 }
 
+/// A source's row in `source_leases`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lease {
+    pub next_due_ms: i64,
+    pub owner: Option<String>,
+    pub until_ms: Option<i64>,
+}
+
 /// Held while an advisory lock is taken; released on drop.
 pub struct SharedLock<'a> {
     store: Option<&'a Store>,
@@ -355,6 +363,21 @@ impl Store {
                 &[&next_due_ms, &name, &owner],
             )?;
             Ok(n == 1)
+        })
+    }
+
+    /// A source's lease row: when it is next due, and who holds it until when.
+    pub fn lease(&self, name: &str) -> Result<Option<Lease>, StoreError> {
+        self.pg(|c| {
+            let row = c.query_opt(
+                "SELECT next_due_ms, owner, lease_until_ms FROM source_leases WHERE name = $1",
+                &[&name],
+            )?;
+            Ok(row.map(|r| Lease {
+                next_due_ms: r.get(0),
+                owner: r.get(1),
+                until_ms: r.get(2),
+            }))
         })
     }
 
