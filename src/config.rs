@@ -79,6 +79,8 @@ pub struct StoreSettings {
     pub poll: std::time::Duration,
     /// This worker's name in leases.
     pub worker: String,
+    /// Extra CA certificates (PEM) for the database's TLS certificate (`store.ca_file`).
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -534,6 +536,7 @@ impl Compiler<'_> {
                     .filter(|w| !w.is_empty())
                     .or(raw.store.worker)
                     .unwrap_or_else(default_worker),
+                ca_file: raw.store.ca_file.map(PathBuf::from),
             },
             sources,
         }

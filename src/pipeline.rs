@@ -115,7 +115,7 @@ impl Context {
         let metrics = Metrics::new();
         let fetcher = Fetcher::new(&config.fetch)?.with_metrics(metrics.clone());
         let store = Arc::new(match &config.store.url {
-            Some(url) => Store::postgres(url)?,
+            Some(url) => Store::postgres_with(url, config.store.ca_file.as_deref())?,
             None => Store::open(&config.paths.state)?,
         });
         let fetcher = match store.is_shared() {

@@ -52,6 +52,8 @@ pub enum StoreError {
         #[source]
         source: postgres::Error,
     },
+    #[error("postgres store TLS: {0}")]
+    Tls(String),
     #[error("store holds a bad value: {0}")]
     Corrupt(String),
 }
@@ -179,7 +181,12 @@ CREATE TABLE IF NOT EXISTS sources (
 impl Store {
     /// Connects to the PostgreSQL store at `url` (migrating it if needed): shared by workers.
     pub fn postgres(url: &str) -> Result<Store, StoreError> {
-        pg::open(url)
+        pg::open(url, None)
+    }
+
+    /// [`Store::postgres`], also trusting the CA certificates in `ca_file` (PEM) for TLS.
+    pub fn postgres_with(url: &str, ca_file: Option<&Path>) -> Result<Store, StoreError> {
+        pg::open(url, ca_file)
     }
 
     /// Opens (creating if needed) the SQLite store at `path`.

@@ -584,3 +584,61 @@ fn a_cut_connection_is_reopened() {
         .unwrap();
     assert_eq!(store.host_pauses(0).unwrap().len(), 1);
 }
+
+/// A database that serves TLS: with `sslmode=require` agg connects only over TLS and checks
+/// the certificate (trusting `store.ca_file` besides the system's roots).
+#[test]
+fn tls_to_the_database_with_a_private_ca() {
+    let Some((url, ca)) = pg::tls_database() else {
+        return;
+    };
+    let strict = format!("{url}?sslmode=require");
+    // An unknown CA is refused, naming the store.
+    let err = match agg::store::Store::postgres(&strict) {
+        Ok(_) => panic!("a certificate from an unknown CA was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("postgres store") && err.contains("127.0.0.1"),
+        "{err}"
+    );
+    let store = agg::store::Store::postgres_with(&strict, Some(&ca)).unwrap();
+    store
+        .put_source_state("s", &agg::store::SourceState::default())
+        .unwrap();
+    let db = url.rsplit('/').next().unwrap();
+    let encrypted = pg::query(
+        &url,
+        &format!(
+            "SELECT COUNT(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.datname = '{db}' AND s.ssl"
+        ),
+    );
+    assert_eq!(
+        encrypted[0].get::<_, i64>(0),
+        1,
+        "agg's connection uses TLS"
+    );
+    // The same through the config: store.ca_file.
+    let dir = tempfile::tempdir().unwrap();
+    let config =
+        common::config(dir.path(), "") + &format!("store:\n  ca_file: \"{}\"\n", ca.display());
+    let path = dir.path().join("agg.yaml");
+    std::fs::write(&path, config).unwrap();
+    let out = agg_env(&path, &["status"], &[("AGG_STORE_URL", strict.as_str())]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a certificate").unwrap();
+    std::fs::write(
+        &path,
+        common::config(dir.path(), "") + &format!("store:\n  ca_file: \"{}\"\n", bad.display()),
+    )
+    .unwrap();
+    let out = agg_env(&path, &["status"], &[("AGG_STORE_URL", strict.as_str())]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("store.ca_file"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -44,6 +44,8 @@ pub struct RawStore {
     pub poll_secs: f64,
     /// This worker's name in leases (default: host name and process id).
     pub worker: Option<String>,
+    /// PEM file of extra CA certificates to trust for the database's TLS certificate.
+    pub ca_file: Option<String>,
 }
 
 impl Default for RawStore {
@@ -53,6 +55,7 @@ impl Default for RawStore {
             lease_secs: 60,
             poll_secs: 1.0,
             worker: None,
+            ca_file: None,
         }
     }
 }

@@ -144,6 +144,7 @@ pub struct PgConn {
     client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
     url: String,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
 impl PgConn {
@@ -180,7 +181,7 @@ impl PgConn {
     > {
         if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
             tracing::warn!(url = %super::redact(&self.url), "store connection lost; reconnecting");
-            let client = postgres::Client::connect(&self.url, postgres::NoTls)?;
+            let client = postgres::Client::connect(&self.url, self.tls.clone())?;
             self.statements.clear();
             self.client = Some(client);
         }
@@ -312,11 +313,16 @@ impl Db {
         Db::Lite(Mutex::new(conn))
     }
 
-    pub fn postgres(client: postgres::Client, url: &str) -> Db {
+    pub fn postgres(
+        client: postgres::Client,
+        url: &str,
+        tls: tokio_postgres_rustls::MakeRustlsConnect,
+    ) -> Db {
         Db::Pg(Box::new(Mutex::new(PgConn {
             client: Some(client),
             statements: HashMap::new(),
             url: url.to_string(),
+            tls,
         })))
     }
 

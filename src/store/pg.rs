@@ -12,6 +12,10 @@
 //! - advisory locks serialise the duplicate decision (one story, one item, across workers) and
 //!   feed publishing (one publisher at a time, always from the database).
 
+use std::path::Path;
+
+use tokio_postgres_rustls::MakeRustlsConnect;
+
 use super::db::{Db, off_runtime};
 use super::{Store, StoreError};
 
@@ -179,17 +183,51 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-pub(super) fn open(url: &str) -> Result<Store, StoreError> {
+/// The TLS connector: the system's root certificates plus those in `ca_file`. With
+/// `sslmode=prefer` (the default) TLS is used when the server offers it; `sslmode=require` in
+/// the URL insists on it, `sslmode=disable` turns it off.
+pub(super) fn tls(ca_file: Option<&Path>) -> Result<MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        // A broken system certificate is not ours to refuse: skip it.
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca_file {
+        let err = |e: &dyn std::fmt::Display| {
+            StoreError::Tls(format!("store.ca_file {}: {e}", path.display()))
+        };
+        let mut added = 0;
+        for cert in CertificateDer::pem_file_iter(path).map_err(|e| err(&e))? {
+            roots.add(cert.map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(err(&"no certificate in the file"));
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+pub(super) fn open(url: &str, ca_file: Option<&Path>) -> Result<Store, StoreError> {
     let connect_err = |source| StoreError::Connect {
         url: redact(url),
         source,
     };
+    let tls = tls(ca_file)?;
     let client = off_runtime(|| -> Result<postgres::Client, StoreError> {
-        let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(connect_err)?;
+        let mut client = postgres::Client::connect(url, tls.clone()).map_err(connect_err)?;
         migrate(&mut client).map_err(connect_err)?;
         Ok(client)
     })?;
-    Ok(Store::from_db(Db::postgres(client, url), true))
+    Ok(Store::from_db(Db::postgres(client, url, tls), true))
 }
 
 fn migrate(client: &mut postgres::Client) -> Result<(), postgres::Error> {

@@ -14,11 +14,14 @@ use std::time::{Duration, Instant};
 
 pub struct Postgres {
     pub port: u16,
+    /// The CA that signed the server's certificate, when it serves TLS.
+    pub ca: Option<PathBuf>,
     _dir: tempfile::TempDir,
     _keeper: Mutex<Child>,
 }
 
 static SERVER: OnceLock<Option<Postgres>> = OnceLock::new();
+static TLS_SERVER: OnceLock<Option<Postgres>> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
 fn bin_dir() -> Option<PathBuf> {
@@ -65,7 +68,83 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start() -> Option<Postgres> {
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, in `dir` (`ca.crt`,
+/// `server.crt`, `server.key`).
+fn certificates(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=agg test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    );
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.crt",
+        ],
+    );
+}
+
+fn start(tls: bool) -> Option<Postgres> {
     let Some(bin) = bin_dir() else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -85,6 +164,11 @@ fn start() -> Option<Postgres> {
         assert!(ok, "chown of the PostgreSQL folder failed");
     }
     let data = dir.path().join("data");
+    let certs = dir.path().join("certs");
+    if tls {
+        std::fs::create_dir(&certs).unwrap();
+        certificates(&certs);
+    }
     let out = as_pg_user(&bin.join("initdb"))
         .arg("-D")
         .arg(&data)
@@ -96,6 +180,27 @@ fn start() -> Option<Postgres> {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let mut ssl = String::new();
+    if tls {
+        for f in ["server.crt", "server.key"] {
+            std::fs::copy(certs.join(f), data.join(f)).unwrap();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        if is_root() {
+            Command::new("chown")
+                .args(["postgres"])
+                .arg(data.join("server.crt"))
+                .arg(data.join("server.key"))
+                .status()
+                .unwrap();
+        }
+        ssl = " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".into();
+    }
     let port = free_port();
     let postgres = as_pg_user(&bin.join("postgres"));
     let mut line: Vec<String> = vec![postgres.get_program().to_string_lossy().into_owned()];
@@ -107,7 +212,7 @@ fn start() -> Option<Postgres> {
     let quoted: Vec<String> = line.iter().map(|a| format!("'{a}'")).collect();
     let script = format!(
         "{} -D '{}' -p {port} -k '{}' -c listen_addresses=127.0.0.1 -c fsync=off \
-         -c synchronous_commit=off -c max_connections=300 >'{}' 2>&1 & pid=$!; \
+         -c synchronous_commit=off -c max_connections=300{ssl} >'{}' 2>&1 & pid=$!; \
          read _; kill -INT $(head -n 1 '{}/postmaster.pid'); wait $pid; rm -rf '{}'",
         quoted.join(" "),
         data.display(),
@@ -143,6 +248,7 @@ fn start() -> Option<Postgres> {
     }
     Some(Postgres {
         port,
+        ca: tls.then(|| certs.join("ca.crt")),
         _dir: dir,
         _keeper: Mutex::new(keeper),
     })
@@ -151,7 +257,21 @@ fn start() -> Option<Postgres> {
 /// A fresh, empty database on the shared test server: its URL, or `None` (skip) where no
 /// PostgreSQL is installed outside CI.
 pub fn database() -> Option<String> {
-    let server = SERVER.get_or_init(start).as_ref()?;
+    let server = SERVER.get_or_init(|| start(false)).as_ref()?;
+    Some(create_database(server))
+}
+
+/// A fresh database on a second test server that also serves TLS, with the CA file that
+/// signed its certificate.
+pub fn tls_database() -> Option<(String, PathBuf)> {
+    let server = TLS_SERVER.get_or_init(|| start(true)).as_ref()?;
+    Some((
+        create_database(server),
+        server.ca.clone().expect("TLS server"),
+    ))
+}
+
+fn create_database(server: &Postgres) -> String {
     let name = format!(
         "t{}_{}",
         std::process::id(),
@@ -167,7 +287,7 @@ pub fn database() -> Option<String> {
         .join()
         .unwrap()
     });
-    Some(format!("postgres://agg@127.0.0.1:{}/{name}", server.port))
+    format!("postgres://agg@127.0.0.1:{}/{name}", server.port)
 }
 
 /// Runs one query on `url` and returns the rows (off any tokio thread).
