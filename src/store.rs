@@ -299,6 +299,18 @@ impl Store {
                 ],
             )?;
             feeds::index_item(tx, &item.id, &item.categories, &item.tags)?;
+            // The item's folder is checked for deleted files on the next scan, whether or not
+            // its file write changed the folder (see `tombstone_deleted_files`; only stores of
+            // one process scan).
+            if tx.dialect() == db::Dialect::Sqlite
+                && let Some(dir) = dedup::content_dir(&item.path)
+            {
+                tx.exec(
+                    "INSERT INTO content_dirs(dir) VALUES (?1)
+                     ON CONFLICT(dir) DO UPDATE SET mtime_ns = NULL",
+                    p![dir],
+                )?;
+            }
             for url in urls {
                 tx.exec(
                     "INSERT INTO seen(url, item_id, first_seen) VALUES (?1, ?2, ?3)
