@@ -3,7 +3,9 @@
 //! The dedup tables (fingerprints, alternates, tombstones, item validators) live in `dedup`.
 //!
 //! Order of effects (see `pipeline`): the Markdown file is written atomically first, then the
-//! item is committed here, so a crash in between re-emits the same bytes to the same path.
+//! item is committed here, so a crash in between re-emits the same bytes to the same path. (The
+//! duplicate decision before them only reserves the story in memory: nothing of it is stored
+//! before the file is written.)
 
 use std::path::Path;
 
