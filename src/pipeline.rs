@@ -84,8 +84,9 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Told about each source's progress (the CLI draws it on a terminal).
     pub progress: Option<Arc<dyn Progress>>,
-    /// Serialises the duplicate decision and the commit of a page (see `finish_page`).
-    decide: Arc<std::sync::Mutex<()>>,
+    /// Serialises duplicate decisions and holds the stories decided but not yet committed
+    /// (see `finish_page`).
+    decisions: Arc<Decisions>,
     /// Markdown files written and committed, waiting to be uploaded (`publish.s3.content_prefix`);
     /// a failed upload stays here for the next run of this process.
     written: Arc<std::sync::Mutex<Vec<PathBuf>>>,
@@ -139,7 +140,7 @@ impl Context {
             store,
             metrics,
             progress: None,
-            decide: Arc::default(),
+            decisions: Arc::default(),
             written: Arc::default(),
             cpu: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()) + 1,
@@ -674,19 +675,6 @@ fn finish_page(
         fp_id,
         &article.text,
     )?;
-    // One page at a time from the duplicate decision to the commit: two copies of one story
-    // extracted side by side must not both be stored.
-    let _decide = ctx.decide.lock().unwrap_or_else(|p| p.into_inner());
-    // Workers sharing a PostgreSQL store take the same decision one at a time too.
-    let _shared = ctx.store.shared_lock(crate::store::LOCK_DECIDE)?;
-    let verdict = dedup::index::decide(
-        &ctx.store,
-        &ctx.config.dedup,
-        &parsed,
-        &new_id,
-        recheck.as_deref(),
-        &fp,
-    )?;
     let (link_key, key) = (identity_key(&url), identity_key(&parsed));
     let urls = [
         url.as_str(),
@@ -695,6 +683,28 @@ fn finish_page(
         link_key.as_str(),
         key.as_str(),
     ];
+    // One decision at a time: two copies of one story extracted side by side must not both be
+    // stored. A page that could be decided differently once a story decided before it is
+    // committed (same item, a shared URL, a copy of it) waits for that commit.
+    let ids = [new_id.as_str(), fp_id];
+    let mut pending = ctx.decisions.lock();
+    while pending.blocks(&ids, &urls, &fp, &ctx.config.dedup) {
+        pending = ctx
+            .decisions
+            .released
+            .wait(pending)
+            .unwrap_or_else(|p| p.into_inner());
+    }
+    // Workers sharing a PostgreSQL store take the same decision one at a time too.
+    let shared = ctx.store.shared_lock(crate::store::LOCK_DECIDE)?;
+    let verdict = dedup::index::decide(
+        &ctx.store,
+        &ctx.config.dedup,
+        &parsed,
+        &new_id,
+        recheck.as_deref(),
+        &fp,
+    )?;
     let id = match verdict {
         After::Store { id } => id,
         After::Known { id } => {
@@ -718,6 +728,18 @@ fn finish_page(
             return Ok(Outcome::Unchanged);
         }
     };
+    // The file's write (fsync of file and folder) and the commit need not hold the lock: the
+    // story is reserved, so the pages decided meanwhile see it (see `Pending::blocks`), and the
+    // order of effects per page stays file first, then the store. Other workers sharing a
+    // PostgreSQL store cannot see the reservation: there, both locks are kept to the commit.
+    let _held = match ctx.store.is_shared() {
+        true => Held::Locks(pending, shared),
+        false => {
+            drop(shared);
+            let reservation = ctx.decisions.reserve(pending, &id, &urls, &fp);
+            Held::Reservation(reservation)
+        }
+    };
     let outcome = store_article(ctx, source, &article, &canonical, &id, &urls)?;
     if ctx
         .store
@@ -732,6 +754,111 @@ fn finish_page(
             .put_item_validators(&id, url.as_str(), &page_validators)?;
     }
     Ok(outcome)
+}
+
+/// Duplicate decisions (one at a time) and the stories decided as new or updated whose file and
+/// item are still being written.
+#[derive(Default)]
+struct Decisions {
+    pending: std::sync::Mutex<Pending>,
+    /// Notified when a reservation ends.
+    released: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    next: u64,
+    stories: Vec<Reserved>,
+}
+
+/// A story decided as new or updated, not yet committed.
+struct Reserved {
+    token: u64,
+    id: String,
+    urls: Vec<String>,
+    /// Its fingerprint as a copy candidate (`None` when too short to match anything).
+    candidate: Option<dedup::Candidate>,
+}
+
+impl Decisions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reserves story `id` until the returned guard is dropped; releases the decision lock.
+    fn reserve(
+        &self,
+        mut pending: std::sync::MutexGuard<'_, Pending>,
+        id: &str,
+        urls: &[&str],
+        fp: &dedup::Fingerprint,
+    ) -> Reservation<'_> {
+        pending.next += 1;
+        let token = pending.next;
+        pending.stories.push(Reserved {
+            token,
+            id: id.to_string(),
+            urls: urls.iter().map(|u| u.to_string()).collect(),
+            candidate: fp.simhash.map(|simhash| dedup::Candidate {
+                id: id.to_string(),
+                simhash,
+                sketch: fp.sketch.clone(),
+            }),
+        });
+        Reservation {
+            decisions: self,
+            token,
+        }
+    }
+}
+
+impl Pending {
+    /// Whether a page (its possible item ids, its URLs, its fingerprint) might be decided
+    /// differently once the reserved stories are committed: same item, a URL in common, or a
+    /// copy of one of them (checked against each whole fingerprint: broader than the store's
+    /// lookup, so never less careful).
+    fn blocks(
+        &self,
+        ids: &[&str],
+        urls: &[&str],
+        fp: &dedup::Fingerprint,
+        settings: &dedup::Settings,
+    ) -> bool {
+        self.stories.iter().any(|r| {
+            ids.contains(&r.id.as_str())
+                || r.urls.iter().any(|u| urls.contains(&u.as_str()))
+                || r.candidate.as_ref().is_some_and(|c| {
+                    dedup::find_copy(fp, std::slice::from_ref(c), settings).is_some()
+                })
+        })
+    }
+}
+
+/// Ends a reservation (after the commit, or on an error or panic) and wakes waiting pages.
+struct Reservation<'a> {
+    decisions: &'a Decisions,
+    token: u64,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.decisions
+            .lock()
+            .stories
+            .retain(|r| r.token != self.token);
+        self.decisions.released.notify_all();
+    }
+}
+
+/// What a page holds from its decision to its commit.
+enum Held<'a> {
+    /// Shared store: the decision lock and the workers' advisory lock.
+    Locks(
+        #[allow(dead_code)] std::sync::MutexGuard<'a, Pending>,
+        #[allow(dead_code)] crate::store::SharedLock<'a>,
+    ),
+    /// Own store: the story's reservation.
+    Reservation(#[allow(dead_code)] Reservation<'a>),
 }
 
 /// The item's canonical URL (see [`dedup::url`]): `rel=canonical`/`og:url` when it can be
@@ -885,4 +1012,46 @@ fn store_article(
     } else {
         Outcome::New
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STORY: &str = "The harbour authority said on Monday that the new solar ferry will \
+        enter service in the spring, replacing two diesel boats on the crossing.\n\
+        The vessel carries two hundred passengers and charges at the quay in twelve minutes.\n\
+        Residents welcomed the quieter crossing, though some asked about the early departure.\n\
+        The operator expects the second ferry of the same design to arrive next year.";
+
+    const OTHER: &str = "The city council voted on Tuesday to extend the tram line to the \
+        airport, a project first proposed more than a decade ago by the transport board.\n\
+        Construction is due to start in autumn and last three years, with six new stops.\n\
+        Shop owners along the route asked for compensation during the months of works.";
+
+    #[test]
+    fn a_reserved_story_holds_back_its_urls_its_id_and_its_copies_only() {
+        let settings = dedup::Settings {
+            min_chars: 100,
+            ..Default::default()
+        };
+        let fp = |t: &str| dedup::fingerprint(t, &settings, |_| false);
+        let decisions = Decisions::default();
+        let reservation =
+            decisions.reserve(decisions.lock(), "id1", &["https://a/1", "a/1"], &fp(STORY));
+        let pending = decisions.lock();
+        let other = fp(OTHER);
+        assert!(pending.blocks(&["id1"], &["https://b/2"], &other, &settings));
+        assert!(pending.blocks(&["id2"], &["https://b/2", "a/1"], &other, &settings));
+        let copy = fp(&format!("{STORY}\nShare this article."));
+        assert!(pending.blocks(&["id2"], &["https://b/2"], &copy, &settings));
+        assert!(!pending.blocks(&["id2"], &["https://b/2"], &other, &settings));
+        drop(pending);
+        drop(reservation);
+        assert!(
+            !decisions
+                .lock()
+                .blocks(&["id1"], &["a/1"], &copy, &settings)
+        );
+    }
 }

@@ -3,7 +3,9 @@
 //! The dedup tables (fingerprints, alternates, tombstones, item validators) live in `dedup`.
 //!
 //! Order of effects (see `pipeline`): the Markdown file is written atomically first, then the
-//! item is committed here, so a crash in between re-emits the same bytes to the same path.
+//! item is committed here, so a crash in between re-emits the same bytes to the same path. (The
+//! duplicate decision before them only reserves the story in memory: nothing of it is stored
+//! before the file is written.)
 
 use std::path::Path;
 
@@ -306,6 +308,18 @@ impl Store {
                 ],
             )?;
             feeds::index_item(tx, &item.id, &item.categories, &item.tags)?;
+            // The item's folder is checked for deleted files on the next scan, whether or not
+            // its file write changed the folder (see `tombstone_deleted_files`; only stores of
+            // one process scan).
+            if tx.dialect() == db::Dialect::Sqlite
+                && let Some(dir) = dedup::content_dir(&item.path)
+            {
+                tx.exec(
+                    "INSERT INTO content_dirs(dir) VALUES (?1)
+                     ON CONFLICT(dir) DO UPDATE SET mtime_ns = NULL",
+                    p![dir],
+                )?;
+            }
             for url in urls {
                 tx.exec(
                     "INSERT INTO seen(url, item_id, first_seen) VALUES (?1, ?2, ?3)
