@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     PRIMARY KEY (source, hash, item_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS paragraphs_hash ON paragraphs(hash);
+-- Re-fingerprinting an item deletes its rows first: without these that delete reads the whole
+-- table, once per stored item.
+CREATE INDEX IF NOT EXISTS paragraphs_item ON paragraphs(item_id);
+CREATE INDEX IF NOT EXISTS fingerprint_bands_item ON fingerprint_bands(item_id);
 CREATE TABLE IF NOT EXISTS sketches (
     item_id TEXT PRIMARY KEY,
     total INTEGER NOT NULL,
