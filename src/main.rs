@@ -285,7 +285,12 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
             };
             let ctx = Context::open(c).context("cannot start")?;
             match agg::dedup::report::forget(&ctx.store, &url)? {
-                Some(item) => println!("forgot {} ({}): deleted {}", item.id, item.url, item.path),
+                Some(item) => {
+                    println!("forgot {} ({}): deleted {}", item.id, item.url, item.path);
+                    pipeline::remove_uploaded_content(&ctx, &item.path)
+                        .await
+                        .map_err(anyhow::Error::msg)?;
+                }
                 None => println!("{url}: not stored; it will not be"),
             }
             pipeline::publish_feeds(&ctx)

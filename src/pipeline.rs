@@ -7,7 +7,7 @@
 //! ```
 //! One failing source or page never stops the others: outcomes are data ([`SourceReport`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{FixedOffset, Utc};
@@ -315,6 +315,38 @@ async fn upload_content(ctx: &Context) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("upload task failed: {e}"))?
+}
+
+/// Deletes a forgotten item's Markdown file from `publish.s3.content_prefix`, when uploads go
+/// there (unless a newer generation wrote it since).
+pub async fn remove_uploaded_content(ctx: &Context, path: &str) -> Result<(), String> {
+    let Some(s3) = ctx.config.publish.s3.clone() else {
+        return Ok(());
+    };
+    let Some(content_prefix) = s3.content_prefix.clone() else {
+        return Ok(());
+    };
+    let Some(rel) = Path::new(path)
+        .strip_prefix(&ctx.config.paths.content)
+        .ok()
+        .and_then(|r| r.to_str())
+        .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
+    else {
+        return Ok(());
+    };
+    let ctx = ctx.clone();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let generation = ctx.store.feeds_generation().map_err(|e| e.to_string())?;
+        let settings = crate::config::S3Settings {
+            prefix: content_prefix,
+            ..s3
+        };
+        let remote = publish::s3::Remote::connect(&settings, generation, None, runtime);
+        remote.remove(&rel).map(|_| ()).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| format!("removal task failed: {e}"))?
 }
 
 /// Rebuilds every feed from the store (`agg build-feeds`).

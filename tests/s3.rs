@@ -286,6 +286,20 @@ fn s3_markdown_files_go_under_the_content_prefix() {
         assert!(obj.generation.is_some_and(|g| g > 0), "{rel}");
     }
     assert!(objects(&rt, &store, "feeds").contains_key("rss.xml"));
+    // `agg forget` removes the uploaded file too.
+    let out = common::agg_env(
+        dir.path(),
+        &config,
+        &["forget", &format!("{}/a/2", server.base)],
+        common::S3_ENV,
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let left = objects(&rt, &store, "site/content");
+    assert_eq!(left.len(), 2, "{:?}", left.keys().collect::<Vec<_>>());
+    assert_eq!(
+        left.keys().cloned().collect::<Vec<_>>(),
+        common::files(&content)
+    );
     // The same prefix for both is refused: feeds and files would share keys.
     let clash = config.replace("site/content", "feeds");
     let out = common::agg(dir.path(), &clash, &["check-config"]);
