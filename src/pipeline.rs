@@ -244,17 +244,52 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
     report
 }
 
+/// Where Markdown files are uploaded (`publish.s3` with `content_prefix`), stamped with
+/// `generation`; `None` when they stay local.
+fn content_remote(
+    config: &crate::config::Config,
+    generation: u64,
+    runtime: tokio::runtime::Handle,
+) -> Option<publish::s3::Remote> {
+    let s3 = config.publish.s3.as_ref()?;
+    let settings = crate::config::S3Settings {
+        prefix: s3.content_prefix.clone()?,
+        ..s3.clone()
+    };
+    let update_interval =
+        publish::cadence::update_interval(config.sources.iter().map(|s| &s.schedule));
+    Some(publish::s3::Remote::connect(
+        &settings,
+        generation,
+        update_interval,
+        runtime,
+    ))
+}
+
+/// A Markdown file's path below `paths.content`, `/`-separated: its key under the prefix.
+fn content_key(config: &crate::config::Config, path: &Path) -> Option<String> {
+    path.strip_prefix(&config.paths.content)
+        .ok()
+        .and_then(|r| r.to_str())
+        .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
+}
+
+fn uploads_content(config: &crate::config::Config) -> bool {
+    config
+        .publish
+        .s3
+        .as_ref()
+        .is_some_and(|s| s.content_prefix.is_some())
+}
+
 /// Uploads the Markdown files this process wrote to `publish.s3.content_prefix` (keys are
 /// their paths under `paths.content`), stamped with the store's feed generation read after
 /// they were committed: a later version of a file, from any worker, has a larger one, so an
 /// older upload never replaces it. Failed files wait for the next run of this process.
 async fn upload_content(ctx: &Context) -> Result<(), String> {
-    let Some(s3) = ctx.config.publish.s3.clone() else {
+    if !uploads_content(&ctx.config) {
         return Ok(());
-    };
-    let Some(content_prefix) = s3.content_prefix.clone() else {
-        return Ok(());
-    };
+    }
     let files: Vec<PathBuf> =
         std::mem::take(&mut *ctx.written.lock().unwrap_or_else(|p| p.into_inner()));
     if files.is_empty() {
@@ -263,25 +298,25 @@ async fn upload_content(ctx: &Context) -> Result<(), String> {
     let ctx = ctx.clone();
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        let generation = ctx.store.feeds_generation().map_err(|e| e.to_string())?;
-        let settings = crate::config::S3Settings {
-            prefix: content_prefix,
-            ..s3
+        let keep = |files: Vec<PathBuf>| {
+            ctx.written
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(files)
         };
-        let update_interval =
-            publish::cadence::update_interval(ctx.config.sources.iter().map(|s| &s.schedule));
-        let remote = publish::s3::Remote::connect(&settings, generation, update_interval, runtime);
-        let root = &ctx.config.paths.content;
+        let generation = match ctx.store.feeds_generation() {
+            Ok(g) => g,
+            Err(e) => {
+                keep(files);
+                return Err(e.to_string());
+            }
+        };
+        let remote = content_remote(&ctx.config, generation, runtime).expect("checked above");
         let mut failed = Vec::new();
         let mut errors = Vec::new();
         let mut uploaded = 0;
         for path in files {
-            let Some(rel) = path
-                .strip_prefix(root)
-                .ok()
-                .and_then(|r| r.to_str())
-                .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
-            else {
+            let Some(rel) = content_key(&ctx.config, &path) else {
                 tracing::warn!(path = %path.display(), "Markdown file outside paths.content: not uploaded");
                 continue;
             };
@@ -304,10 +339,7 @@ async fn upload_content(ctx: &Context) -> Result<(), String> {
             }
         }
         tracing::info!(uploaded, failed = failed.len(), bucket = %remote.bucket(), "Markdown files uploaded");
-        ctx.written
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend(failed);
+        keep(failed);
         match errors.len() {
             0 => Ok(()),
             n => Err(format!("{n} Markdown upload(s) failed; first: {}", errors[0])),
@@ -320,29 +352,17 @@ async fn upload_content(ctx: &Context) -> Result<(), String> {
 /// Deletes a forgotten item's Markdown file from `publish.s3.content_prefix`, when uploads go
 /// there (unless a newer generation wrote it since).
 pub async fn remove_uploaded_content(ctx: &Context, path: &str) -> Result<(), String> {
-    let Some(s3) = ctx.config.publish.s3.clone() else {
+    if !uploads_content(&ctx.config) {
         return Ok(());
-    };
-    let Some(content_prefix) = s3.content_prefix.clone() else {
-        return Ok(());
-    };
-    let Some(rel) = Path::new(path)
-        .strip_prefix(&ctx.config.paths.content)
-        .ok()
-        .and_then(|r| r.to_str())
-        .map(|r| r.replace(std::path::MAIN_SEPARATOR, "/"))
-    else {
+    }
+    let Some(rel) = content_key(&ctx.config, Path::new(path)) else {
         return Ok(());
     };
     let ctx = ctx.clone();
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let generation = ctx.store.feeds_generation().map_err(|e| e.to_string())?;
-        let settings = crate::config::S3Settings {
-            prefix: content_prefix,
-            ..s3
-        };
-        let remote = publish::s3::Remote::connect(&settings, generation, None, runtime);
+        let remote = content_remote(&ctx.config, generation, runtime).expect("checked above");
         remote.remove(&rel).map(|_| ()).map_err(|e| e.to_string())
     })
     .await
@@ -1018,11 +1038,7 @@ fn store_article(
     let mut all_urls: Vec<&str> = urls.to_vec();
     all_urls.push(canonical);
     ctx.store.put_item(&item, &all_urls)?;
-    if c.publish
-        .s3
-        .as_ref()
-        .is_some_and(|s| s.content_prefix.is_some())
-    {
+    if uploads_content(c) {
         ctx.written
             .lock()
             .unwrap_or_else(|p| p.into_inner())
