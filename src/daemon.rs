@@ -109,14 +109,21 @@ pub async fn run_shared(ctx: Context, cancel: CancellationToken) {
             (s.name.clone(), ms(next_run(s, &state, now)))
         })
         .collect();
-    let store = ctx.store.clone();
-    if let Err(e) = blocking(move || store.register_sources(&due)).await {
-        tracing::error!(error = %e, "cannot register sources in the shared store");
-    }
     tracing::info!(worker = %owner, sources = names.len(), "worker started on a shared store");
+    let mut registered = false;
     loop {
         if cancel.is_cancelled() {
             return;
+        }
+        // Until the sources are registered nothing can be claimed: retry every round.
+        if !registered {
+            let (store, due) = (ctx.store.clone(), due.clone());
+            match blocking(move || store.register_sources(&due)).await {
+                Ok(()) => registered = true,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot register sources in the shared store")
+                }
+            }
         }
         let (store, n, o) = (ctx.store.clone(), names.clone(), owner.clone());
         let claimed =

@@ -433,9 +433,7 @@ async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishRe
         let report =
             publish::publish_to(store, scope, &site, &opts, &c.paths.feeds, remote.as_ref())
                 .map_err(|e| e.to_string())?;
-        store
-            .clear_dirty_feeds(dirty.up_to)
-            .map_err(|e| e.to_string())?;
+        store.clear_dirty_feeds(&dirty).map_err(|e| e.to_string())?;
         if full {
             store.set_feeds_stamp(&stamp).map_err(|e| e.to_string())?;
         }

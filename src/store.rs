@@ -56,6 +56,10 @@ pub enum StoreError {
     },
     #[error("postgres store TLS: {0}")]
     Tls(String),
+    #[error("postgres store: the connection was lost while a shared lock was held")]
+    LockLost,
+    #[error("postgres store: waited {secs} s for shared lock {key} held by another worker")]
+    LockTimeout { key: i64, secs: u64 },
     #[error("store holds a bad value: {0}")]
     Corrupt(String),
 }

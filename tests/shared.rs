@@ -583,6 +583,20 @@ fn a_cut_connection_is_reopened() {
         .save_host_pauses(&[("example.org".into(), i64::MAX / 2)])
         .unwrap();
     assert_eq!(store.host_pauses(0).unwrap().len(), 1);
+    // While a shared lock is held, a lost connection is an error: the server released the
+    // lock with the session, so carrying on would decide without it.
+    let lock = store.shared_lock(agg::store::LOCK_DECIDE).unwrap();
+    pg::query(
+        &url,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        ),
+    );
+    let err = store.source_state("s").unwrap_err();
+    assert!(matches!(err, agg::store::StoreError::LockLost), "{err}");
+    drop(lock);
+    assert_eq!(store.source_state("s").unwrap(), state);
 }
 
 /// A database that serves TLS: with `sslmode=require` agg connects only over TLS and checks

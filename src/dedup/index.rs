@@ -53,7 +53,9 @@ pub fn before_fetch(
     let Some(item) = seen.map(|id| store.item(&id)).transpose()?.flatten() else {
         return Ok(Before::Skip);
     };
-    if file_deleted(Path::new(&item.path)) {
+    // On a shared store the file may live on another worker's machine: deletions there go
+    // through `agg forget`, never through a missing local file.
+    if !store.is_shared() && file_deleted(Path::new(&item.path)) {
         let item_key =
             Url::parse(&item.url).map_or_else(|_| item.url.clone(), |u| identity_key(&u));
         store.tombstone(&item_key, &item.url, Some(&item.id), "file deleted")?;

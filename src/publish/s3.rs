@@ -474,7 +474,7 @@ mod tests {
         assert!(added > start);
         // Clearing the dirty marks (a publish) never lowers it.
         let dirty = store.dirty_feeds().unwrap();
-        store.clear_dirty_feeds(dirty.up_to).unwrap();
+        store.clear_dirty_feeds(&dirty).unwrap();
         assert_eq!(store.feeds_generation().unwrap(), added);
         item.title = "A, updated".into();
         store.put_item(&item, &[]).unwrap();

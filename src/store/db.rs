@@ -145,6 +145,11 @@ pub struct PgConn {
     statements: HashMap<String, postgres::Statement>,
     url: String,
     tls: tokio_postgres_rustls::MakeRustlsConnect,
+    /// Counts reconnections: a session-level advisory lock belongs to one epoch.
+    epoch: u64,
+    /// Advisory locks held on this session: while any is, a lost connection is an error,
+    /// not a silent reconnect (the server released the lock with the session).
+    locks: usize,
 }
 
 impl PgConn {
@@ -180,10 +185,14 @@ impl PgConn {
         StoreError,
     > {
         if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+            if self.locks > 0 {
+                return Err(StoreError::LockLost);
+            }
             tracing::warn!(url = %super::redact(&self.url), "store connection lost; reconnecting");
             let client = postgres::Client::connect(&self.url, self.tls.clone())?;
             self.statements.clear();
             self.client = Some(client);
+            self.epoch += 1;
         }
         Ok((
             self.client.as_mut().expect("connected above"),
@@ -323,6 +332,8 @@ impl Db {
             statements: HashMap::new(),
             url: url.to_string(),
             tls,
+            epoch: 0,
+            locks: 0,
         })))
     }
 
@@ -402,6 +413,47 @@ impl Db {
                 })
             }
         }
+    }
+
+    /// Tries session-level advisory lock `key`: the session's epoch when taken. While held, a
+    /// lost connection fails every call instead of reconnecting without the lock.
+    pub fn pg_try_lock(&self, key: i64) -> Result<Option<u64>, StoreError> {
+        let Db::Pg(m) = self else {
+            return Ok(Some(0));
+        };
+        let mut guard = Self::pg(m);
+        let conn = &mut *guard;
+        off_runtime(move || {
+            let (client, _) = conn.live()?;
+            let got: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])?
+                .get(0);
+            if got {
+                conn.locks += 1;
+                return Ok(Some(conn.epoch));
+            }
+            Ok(None)
+        })
+    }
+
+    /// Releases advisory lock `key` taken in session `epoch`. False when that session is gone
+    /// (the server released the lock with it) or the server did not hold it for us.
+    pub fn pg_unlock(&self, key: i64, epoch: u64) -> Result<bool, StoreError> {
+        let Db::Pg(m) = self else {
+            return Ok(true);
+        };
+        let mut guard = Self::pg(m);
+        let conn = &mut *guard;
+        off_runtime(move || {
+            conn.locks = conn.locks.saturating_sub(1);
+            if conn.epoch != epoch || conn.client.as_ref().is_none_or(postgres::Client::is_closed) {
+                return Ok(false);
+            }
+            let (client, _) = conn.live()?;
+            Ok(client
+                .query_one("SELECT pg_advisory_unlock($1)", &[&key])?
+                .get(0))
+        })
     }
 
     /// The PostgreSQL client itself, for statements outside the shared surface (locks).

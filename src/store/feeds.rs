@@ -162,6 +162,10 @@ pub(super) fn index_item(
 pub struct DirtyFeeds {
     pub keys: Vec<FeedKey>,
     pub up_to: i64,
+    /// The marks read, `(kind, slug, seq)`: exactly these are cleared after publishing. (On
+    /// PostgreSQL a mark with a lower `seq` may commit after the read; `seq <= up_to` would
+    /// drop it unpublished.)
+    marks: Vec<(i64, String, i64)>,
 }
 
 impl Store {
@@ -176,6 +180,7 @@ impl Store {
             )?;
             for (seq, kind, slug) in rows {
                 dirty.up_to = dirty.up_to.max(seq);
+                dirty.marks.push((kind, slug.clone(), seq));
                 let kind = FeedKind::from_code(kind)
                     .ok_or_else(|| StoreError::Corrupt(format!("feed kind {kind}")))?;
                 dirty.keys.push(FeedKey { kind, slug });
@@ -204,11 +209,21 @@ impl Store {
         })
     }
 
-    /// Forgets the dirty marks up to `up_to` (after their feeds were published).
-    pub fn clear_dirty_feeds(&self, up_to: i64) -> Result<(), StoreError> {
-        self.db
-            .with(|c| c.exec("DELETE FROM feed_dirty WHERE seq <= ?1", p![up_to]))?;
-        Ok(())
+    /// Forgets the dirty marks `dirty` read (after their feeds were published); marks made
+    /// since stay.
+    pub fn clear_dirty_feeds(&self, dirty: &DirtyFeeds) -> Result<(), StoreError> {
+        if dirty.marks.is_empty() {
+            return Ok(());
+        }
+        self.db.tx(|tx| {
+            for (kind, slug, seq) in &dirty.marks {
+                tx.exec(
+                    "DELETE FROM feed_dirty WHERE kind = ?1 AND slug = ?2 AND seq = ?3",
+                    p![kind, slug, seq],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Recomputes every feed's title name (before a full rebuild).

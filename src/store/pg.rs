@@ -268,24 +268,32 @@ pub struct Lease {
 pub struct SharedLock<'a> {
     store: Option<&'a Store>,
     key: i64,
+    epoch: u64,
 }
 
 impl Drop for SharedLock<'_> {
     fn drop(&mut self) {
         let Some(store) = self.store else { return };
-        let key = self.key;
-        let r = store.db.pg_client(move |c| {
-            c.execute("SELECT pg_advisory_unlock($1)", &[&key])?;
-            Ok(())
-        });
-        if let Some(Err(e)) = r {
-            tracing::warn!(error = %e, key, "cannot release advisory lock");
+        match store.db.pg_unlock(self.key, self.epoch) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(key = self.key, "advisory lock was already gone at release")
+            }
+            Err(e) => tracing::warn!(error = %e, key = self.key, "cannot release advisory lock"),
         }
     }
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// How long a worker waits for a shared lock before giving up on the page or publish.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The database's clock (ms): leases and host slots compare times from several machines.
+fn db_now_ms(c: &mut impl postgres::GenericClient) -> Result<i64, StoreError> {
+    Ok(c.query_one(
+        "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        &[],
+    )?
+    .get(0))
 }
 
 impl Store {
@@ -293,18 +301,25 @@ impl Store {
     /// SQLite, whose single process serialises itself.
     pub fn shared_lock(&self, key: i64) -> Result<SharedLock<'_>, StoreError> {
         if !self.shared {
-            return Ok(SharedLock { store: None, key });
+            return Ok(SharedLock {
+                store: None,
+                key,
+                epoch: 0,
+            });
         }
+        let started = std::time::Instant::now();
         loop {
-            let got = self
-                .db
-                .pg_client(move |c| Ok(c.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?))
-                .expect("shared store is PostgreSQL")?
-                .get::<_, bool>(0);
-            if got {
+            if let Some(epoch) = self.db.pg_try_lock(key)? {
                 return Ok(SharedLock {
                     store: Some(self),
                     key,
+                    epoch,
+                });
+            }
+            if started.elapsed() > LOCK_WAIT {
+                return Err(StoreError::LockTimeout {
+                    key,
+                    secs: LOCK_WAIT.as_secs(),
                 });
             }
             // Not waiting inside PostgreSQL keeps this worker's connection free for its leases.
@@ -326,9 +341,13 @@ impl Store {
         self.pg(|c| {
             let mut tx = c.transaction()?;
             for (name, at) in due {
+                // A schedule changed to run sooner (or fixed after it had no future run) takes
+                // effect now; a running source keeps its holder's next time.
                 tx.execute(
                     "INSERT INTO source_leases(name, next_due_ms) VALUES ($1, $2)
-                     ON CONFLICT (name) DO NOTHING",
+                     ON CONFLICT (name) DO UPDATE
+                        SET next_due_ms = LEAST(source_leases.next_due_ms, excluded.next_due_ms)
+                        WHERE source_leases.owner IS NULL",
                     &[name, at],
                 )?;
             }
@@ -348,7 +367,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         self.pg(|c| {
             let mut tx = c.transaction()?;
-            let now = now_ms();
+            let now = db_now_ms(&mut tx)?;
             let rows = tx.query(
                 "SELECT name FROM source_leases
                  WHERE name = ANY($1) AND next_due_ms <= $2
@@ -377,10 +396,11 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Vec<String>, StoreError> {
         self.pg(|c| {
+            let until = db_now_ms(c)? + lease_ms;
             let rows = c.query(
                 "UPDATE source_leases SET lease_until_ms = $1
                  WHERE name = ANY($2) AND owner = $3 RETURNING name",
-                &[&(now_ms() + lease_ms), &names, &owner],
+                &[&until, &names, &owner],
             )?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
@@ -433,10 +453,10 @@ impl Store {
     }
 
     /// Reserves the next start on `host`, `spacing_ms` after the previous one whichever worker
-    /// made it; returns the reserved start (ms).
+    /// made it; returns how long from now (ms, by the database's clock) that start is.
     pub fn reserve_host_slot(&self, host: &str, spacing_ms: i64) -> Result<i64, StoreError> {
         self.pg(|c| {
-            let now = now_ms();
+            let now = db_now_ms(c)?;
             let row = c.query_one(
                 "INSERT INTO host_slots(host, next_ms) VALUES ($1, $2::BIGINT + $3::BIGINT)
                  ON CONFLICT (host) DO UPDATE
@@ -444,7 +464,8 @@ impl Store {
                  RETURNING next_ms - $3::BIGINT",
                 &[&host, &now, &spacing_ms],
             )?;
-            Ok(row.get(0))
+            // How long from now, by the same clock.
+            Ok(row.get::<_, i64>(0) - now)
         })
     }
 }
@@ -453,8 +474,8 @@ impl crate::fetch::host::SharedSlots for Store {
     fn reserve(&self, host: &str, spacing: std::time::Duration) -> Option<std::time::Duration> {
         let spacing_ms = i64::try_from(spacing.as_millis()).unwrap_or(i64::MAX / 4);
         match self.reserve_host_slot(host, spacing_ms) {
-            Ok(at) => Some(std::time::Duration::from_millis(
-                u64::try_from(at - now_ms()).unwrap_or(0),
+            Ok(wait) => Some(std::time::Duration::from_millis(
+                u64::try_from(wait).unwrap_or(0),
             )),
             Err(e) => {
                 tracing::warn!(host, error = %e, "cannot reserve a shared host slot");

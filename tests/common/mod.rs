@@ -179,14 +179,7 @@ sources:
 
 /// Writes `config` into `dir/agg.yaml` and runs `agg ARGS --config dir/agg.yaml`.
 pub fn agg(dir: &Path, config: &str, args: &[&str]) -> Output {
-    let path = dir.join("agg.yaml");
-    std::fs::write(&path, config).unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agg"));
-    cmd.args(args)
-        .arg("--config")
-        .arg(&path)
-        .env("RUST_LOG", "agg=debug");
-    cmd.output().unwrap()
+    agg_env(dir, config, args, &[])
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -56,7 +56,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn publish_dirty(store: &Store, dir: &Path, items: usize) -> PublishReport {
     let dirty = store.dirty_feeds().unwrap();
     let report = publish_from(store, Scope::Only(&dirty.keys), &site(), &opts(items), dir).unwrap();
-    store.clear_dirty_feeds(dirty.up_to).unwrap();
+    store.clear_dirty_feeds(&dirty).unwrap();
     report
 }
 
@@ -83,7 +83,9 @@ fn adding_one_item_rewrites_only_its_feeds() {
     let store = store_of(&sample_items());
     store.refresh_feed_topics().unwrap();
     publish_from(&store, Scope::All, &site(), &opts(3), dir.path()).unwrap();
-    store.clear_dirty_feeds(i64::MAX).unwrap();
+    store
+        .clear_dirty_feeds(&store.dirty_feeds().unwrap())
+        .unwrap();
     assert_eq!(
         publish_dirty(&store, dir.path(), 3),
         PublishReport::default()
@@ -131,7 +133,9 @@ fn a_forgotten_item_leaves_its_feeds_and_an_emptied_feed_is_removed() {
     let store = store_of(&sample_items());
     store.refresh_feed_topics().unwrap();
     publish_from(&store, Scope::All, &site(), &opts(10), dir.path()).unwrap();
-    store.clear_dirty_feeds(i64::MAX).unwrap();
+    store
+        .clear_dirty_feeds(&store.dirty_feeds().unwrap())
+        .unwrap();
 
     // Item c is the only one in category 国际 and the only one tagged "../../etc".
     let c = &sample_items()[2];

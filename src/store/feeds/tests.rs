@@ -72,7 +72,7 @@ fn updates_and_deletions_mark_old_and_new_feeds_dirty() {
         .put_item(&item("a", 100, &["c1"], &["t1"]), &[])
         .unwrap();
     let dirty = store.dirty_feeds().unwrap();
-    store.clear_dirty_feeds(dirty.up_to).unwrap();
+    store.clear_dirty_feeds(&dirty).unwrap();
     assert_eq!(store.dirty_feeds().unwrap().keys, []);
 
     store
@@ -96,11 +96,11 @@ fn updates_and_deletions_mark_old_and_new_feeds_dirty() {
         None
     );
 
-    let up_to = store.dirty_feeds().unwrap().up_to;
+    let read = store.dirty_feeds().unwrap();
     store
         .tombstone("k", "https://x/a", Some("a"), "forgotten")
         .unwrap();
-    store.clear_dirty_feeds(up_to).unwrap();
+    store.clear_dirty_feeds(&read).unwrap();
     // Marked after the read: kept.
     let dirs: Vec<_> = store
         .dirty_feeds()
