@@ -422,6 +422,37 @@ fn spawn_fetch_once(config: &Path, url: &str) -> Child {
         .unwrap()
 }
 
+/// Runs `agg fetch-once` for sources `a` and `b` (`/a/list.html`, `/b/list.html` on `server`)
+/// as two processes at once on the shared store, each with its own folders and the given
+/// per-host spacing; returns their folders once both succeeded.
+fn two_workers_at_once(server: &Server, url: &str, spacing: Duration) -> Vec<tempfile::TempDir> {
+    let dirs: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|s| {
+            let dir = tempfile::tempdir().unwrap();
+            let sources = format!(
+                "  - name: {s}\n    kind: html\n    url: \"{}/{s}/list.html\"\n    links: \"a.x\"\n",
+                server.base
+            );
+            let config = common::config(dir.path(), &sources).replace(
+                "per_host_interval_ms: 0",
+                &format!("per_host_interval_ms: {}", spacing.as_millis()),
+            );
+            std::fs::write(dir.path().join("agg.yaml"), config).unwrap();
+            dir
+        })
+        .collect();
+    let children: Vec<Child> = dirs
+        .iter()
+        .map(|d| spawn_fetch_once(&d.path().join("agg.yaml"), url))
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    dirs
+}
+
 /// Two processes fetching from one host at once keep the host's request spacing between them:
 /// each start is reserved in the store, not only in the process's own table.
 #[test]
@@ -442,30 +473,7 @@ fn request_spacing_to_a_host_holds_across_workers() {
     }
     let server = Server::start(routes);
     let spacing = Duration::from_millis(300);
-    let mut children = Vec::new();
-    let dirs: Vec<_> = ["a", "b"]
-        .iter()
-        .map(|s| {
-            let dir = tempfile::tempdir().unwrap();
-            let sources = format!(
-                "  - name: {s}\n    kind: html\n    url: \"{}/{s}/list.html\"\n    links: \"a.x\"\n",
-                server.base
-            );
-            let config = common::config(dir.path(), &sources).replace(
-                "per_host_interval_ms: 0",
-                &format!("per_host_interval_ms: {}", spacing.as_millis()),
-            );
-            std::fs::write(dir.path().join("agg.yaml"), config).unwrap();
-            dir
-        })
-        .collect();
-    for dir in &dirs {
-        children.push(spawn_fetch_once(&dir.path().join("agg.yaml"), &url));
-    }
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", common::stderr(&out));
-    }
+    two_workers_at_once(&server, &url, spacing);
     let mut times: Vec<(String, Instant)> = server.hit_log.lock().unwrap().clone();
     times.sort_by_key(|(_, t)| *t);
     assert!(times.len() >= 10, "{times:?}");
@@ -509,30 +517,7 @@ fn copies_seen_by_two_workers_at_once_become_one_item() {
         );
     }
     let server = Server::start(routes);
-    let dirs: Vec<_> = ["a", "b"]
-        .iter()
-        .map(|s| {
-            let dir = tempfile::tempdir().unwrap();
-            let sources = format!(
-                "  - name: {s}\n    kind: html\n    url: \"{}/{s}/list.html\"\n    links: \"a.x\"\n",
-                server.base
-            );
-            std::fs::write(
-                dir.path().join("agg.yaml"),
-                common::config(dir.path(), &sources),
-            )
-            .unwrap();
-            dir
-        })
-        .collect();
-    let children: Vec<Child> = dirs
-        .iter()
-        .map(|d| spawn_fetch_once(&d.path().join("agg.yaml"), &url))
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", common::stderr(&out));
-    }
+    let dirs = two_workers_at_once(&server, &url, Duration::ZERO);
     let items = pg::query(&url, "SELECT COUNT(*) FROM items")[0].get::<_, i64>(0);
     let alternates = pg::query(&url, "SELECT COUNT(*) FROM alternates")[0].get::<_, i64>(0);
     assert_eq!(items, STORIES as i64, "one item per story");

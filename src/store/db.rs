@@ -233,10 +233,7 @@ impl<C: postgres::GenericClient> Sql for Pg<'_, C> {
 
     fn exec(&mut self, sql: &str, params: &[&dyn Param]) -> Result<u64, StoreError> {
         let stmt = self.statement(sql)?;
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+        let params = pg_params(params);
         Ok(self.client.execute(&stmt, &params)?)
     }
 
@@ -247,15 +244,19 @@ impl<C: postgres::GenericClient> Sql for Pg<'_, C> {
         f: &mut dyn FnMut(&Row<'_, '_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let stmt = self.statement(sql)?;
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+        let params = pg_params(params);
         for r in self.client.query(&stmt, &params)? {
             f(&Row::Pg(&r))?;
         }
         Ok(())
     }
+}
+
+fn pg_params<'a>(params: &[&'a dyn Param]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
+        .collect()
 }
 
 /// `?N` placeholders as PostgreSQL's `$N` (outside quoted strings).
@@ -342,8 +343,11 @@ impl Db {
         m.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn pg(m: &Mutex<PgConn>) -> MutexGuard<'_, PgConn> {
-        m.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `f` on the locked PostgreSQL connection, off tokio's threads.
+    fn on_pg<R: Send>(m: &Mutex<PgConn>, f: impl FnOnce(&mut PgConn) -> R + Send) -> R {
+        let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = &mut *guard;
+        off_runtime(move || f(conn))
     }
 
     /// Runs `f` on the connection, each statement on its own.
@@ -355,21 +359,17 @@ impl Db {
     ) -> Result<R, StoreError> {
         match self {
             Db::Lite(m) => f(&mut Lite(&Self::lite(m))),
-            Db::Pg(m) => {
-                let mut guard = Self::pg(m);
-                let conn = &mut *guard;
-                off_runtime(move || {
-                    let (client, statements) = conn.live()?;
-                    match f(&mut Pg { client, statements }) {
-                        Err(e) if conn.lost(&e) => {
-                            tracing::debug!(error = %e, "retrying on a new connection");
-                            let (client, statements) = conn.live()?;
-                            f(&mut Pg { client, statements })
-                        }
-                        r => r,
+            Db::Pg(m) => Self::on_pg(m, move |conn| {
+                let (client, statements) = conn.live()?;
+                match f(&mut Pg { client, statements }) {
+                    Err(e) if conn.lost(&e) => {
+                        tracing::debug!(error = %e, "retrying on a new connection");
+                        let (client, statements) = conn.live()?;
+                        f(&mut Pg { client, statements })
                     }
-                })
-            }
+                    r => r,
+                }
+            }),
         }
     }
 
@@ -387,31 +387,27 @@ impl Db {
                 tx.commit()?;
                 Ok(r)
             }
-            Db::Pg(m) => {
-                let mut guard = Self::pg(m);
-                let conn = &mut *guard;
-                off_runtime(move || {
-                    let mut attempt = 0;
-                    loop {
-                        let r = conn.live().and_then(|(client, statements)| {
-                            let mut tx = client.transaction()?;
-                            let r = f(&mut Pg {
-                                client: &mut tx,
-                                statements,
-                            })?;
-                            tx.commit()?;
-                            Ok(r)
-                        });
-                        match r {
-                            Err(e) if attempt < PG_RETRIES && (retryable(&e) || conn.lost(&e)) => {
-                                attempt += 1;
-                                tracing::debug!(attempt, error = %e, "retrying transaction");
-                            }
-                            r => return r,
+            Db::Pg(m) => Self::on_pg(m, move |conn| {
+                let mut attempt = 0;
+                loop {
+                    let r = conn.live().and_then(|(client, statements)| {
+                        let mut tx = client.transaction()?;
+                        let r = f(&mut Pg {
+                            client: &mut tx,
+                            statements,
+                        })?;
+                        tx.commit()?;
+                        Ok(r)
+                    });
+                    match r {
+                        Err(e) if attempt < PG_RETRIES && (retryable(&e) || conn.lost(&e)) => {
+                            attempt += 1;
+                            tracing::debug!(attempt, error = %e, "retrying transaction");
                         }
+                        r => return r,
                     }
-                })
-            }
+                }
+            }),
         }
     }
 
@@ -421,9 +417,7 @@ impl Db {
         let Db::Pg(m) = self else {
             return Ok(Some(0));
         };
-        let mut guard = Self::pg(m);
-        let conn = &mut *guard;
-        off_runtime(move || {
+        Self::on_pg(m, move |conn| {
             let (client, _) = conn.live()?;
             let got: bool = client
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&key])?
@@ -442,9 +436,7 @@ impl Db {
         let Db::Pg(m) = self else {
             return Ok(true);
         };
-        let mut guard = Self::pg(m);
-        let conn = &mut *guard;
-        off_runtime(move || {
+        Self::on_pg(m, move |conn| {
             conn.locks = conn.locks.saturating_sub(1);
             if conn.epoch != epoch || conn.client.as_ref().is_none_or(postgres::Client::is_closed) {
                 return Ok(false);
@@ -463,11 +455,7 @@ impl Db {
     ) -> Option<Result<R, StoreError>> {
         match self {
             Db::Lite(_) => None,
-            Db::Pg(m) => {
-                let mut guard = Self::pg(m);
-                let conn = &mut *guard;
-                Some(off_runtime(move || f(conn.live()?.0)))
-            }
+            Db::Pg(m) => Some(Self::on_pg(m, move |conn| f(conn.live()?.0))),
         }
     }
 }

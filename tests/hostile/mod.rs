@@ -11,7 +11,6 @@ mod server;
 mod ssrf;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use crate::common;
 
@@ -41,17 +40,4 @@ pub fn config_with_fetch(dir: &Path, fetch: &str, sources: &str) -> String {
     format!("{}fetch:\n{fetch}{}", &base[..start], &base[end..])
 }
 
-/// Runs `agg` with extra environment variables.
-pub fn agg_env(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let path = dir.join("agg.yaml");
-    std::fs::write(&path, config).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agg"));
-    cmd.args(args)
-        .arg("--config")
-        .arg(&path)
-        .env("RUST_LOG", "agg=debug");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
+pub use crate::common::agg_env;
