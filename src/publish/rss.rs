@@ -38,7 +38,7 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
         SyndicationExtension {
             period,
             frequency,
-            base: "1970-01-01T00:00:00+00:00".into(),
+            base: "2000-01-01T00:00:00+00:00".into(),
         }
     });
     let channel = rss::Channel {
@@ -64,9 +64,42 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
         syndication_ext,
         ..Default::default()
     };
-    let mut out = channel.pretty_write_to(Vec::new(), b' ', 2)?;
+    let mut out = hex_char_refs(&channel.pretty_write_to(Vec::new(), b' ', 2)?);
     out.push(b'\n');
     Ok(out)
+}
+
+/// Rewrites `&amp;` and `&lt;` outside CDATA sections as `&#x26;` and `&#x3C;`: the same XML,
+/// but the RSS Best Practices Profile (and the W3C validator) read a named entity in a plain
+/// text element such as `<title>AT&amp;T</title>` as possible HTML, and a hexadecimal reference
+/// as plain text.
+fn hex_char_refs(xml: &[u8]) -> Vec<u8> {
+    const OPEN: &[u8] = b"<![CDATA[";
+    const CLOSE: &[u8] = b"]]>";
+    let mut out = Vec::with_capacity(xml.len() + 64);
+    let mut rest = xml;
+    while let Some(i) = rest.iter().position(|&b| b == b'&' || b == b'<') {
+        out.extend_from_slice(&rest[..i]);
+        rest = &rest[i..];
+        let (copy, skip): (&[u8], usize) = if rest.starts_with(OPEN) {
+            let end = find(rest, CLOSE).map_or(rest.len(), |i| i + CLOSE.len());
+            (&rest[..end], end)
+        } else if rest.starts_with(b"&amp;") {
+            (b"&#x26;", 5)
+        } else if rest.starts_with(b"&lt;") {
+            (b"&#x3C;", 4)
+        } else {
+            (&rest[..1], 1)
+        };
+        out.extend_from_slice(copy);
+        rest = &rest[skip..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn item(item: &FeedItem) -> rss::Item {
@@ -143,4 +176,21 @@ fn extension_map(prefix: &str, name: &str, elements: Vec<Extension>) -> Extensio
         prefix.to_string(),
         BTreeMap::from([(name.to_string(), elements)]),
     )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_char_refs;
+
+    #[test]
+    fn plain_text_entities_become_hex_references_and_cdata_is_untouched() {
+        let xml = b"<title>AT&amp;T &lt;b&gt;</title><x a=\"1&amp;2\"/>\
+<d><![CDATA[<p>&amp; &lt;</p>]]></d><t>&amp;</t>";
+        let out = String::from_utf8(hex_char_refs(xml)).unwrap();
+        assert_eq!(
+            out,
+            "<title>AT&#x26;T &#x3C;b&gt;</title><x a=\"1&#x26;2\"/>\
+<d><![CDATA[<p>&amp; &lt;</p>]]></d><t>&#x26;</t>"
+        );
+    }
 }

@@ -18,7 +18,7 @@ fn item(id: &str, title: &str, published: &str, cats: &[&str], tags: &[&str]) ->
         url: format!("https://example.com/a/{id}.html"),
         title: title.into(),
         summary: format!("Summary of {title}"),
-        content_html: format!("<p>Body of {title}</p>"),
+        content_html: format!("<p>Body of {}</p>", text::html_escape(title)),
         published: date(published),
         updated: date(published),
         author: None,
