@@ -56,7 +56,7 @@ impl Server {
         let routes = Arc::new(Mutex::new(routes));
         let hits = Arc::new(Mutex::new(Vec::new()));
         let hit_log = Arc::new(Mutex::new(Vec::new()));
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let std_listener = listener();
         std_listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", std_listener.local_addr().unwrap());
         let (r, h, hl) = (routes.clone(), hits.clone(), hit_log.clone());
@@ -221,7 +221,67 @@ pub fn agg_env(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) ->
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().unwrap()
+    let out = cmd.output().unwrap();
+    snapshot_outputs(dir);
+    out
+}
+
+/// A listening socket on 127.0.0.1 for a test server: a free port, except under
+/// `AGG_CHECK_OUTPUTS` (`scripts/check-outputs`), where each test's servers get the same ports
+/// in every run when they are free: item ids hash their URLs, port included.
+pub fn listener() -> std::net::TcpListener {
+    static SERVERS: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+    let test = std::thread::current().name().map(str::to_string);
+    if let (Some(_), Some(test)) = (std::env::var_os("AGG_CHECK_OUTPUTS"), test) {
+        let k = {
+            let mut servers = SERVERS.lock().unwrap();
+            let n = servers
+                .get_or_insert_with(HashMap::new)
+                .entry(test.clone())
+                .or_insert(0);
+            *n += 1;
+            *n
+        };
+        // FNV-1a of the test name: stable across builds and runs.
+        let h = test.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let port = 20_000 + (h.wrapping_add(k * 7919) % 30_000) as u16;
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            return l;
+        }
+    }
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap()
+}
+
+/// With `AGG_CHECK_OUTPUTS=DIR` (`scripts/check-outputs`), copies the Markdown and feed files
+/// of every run into `DIR/{test name}/{run number}/`, so two builds' outputs can be compared
+/// byte for byte. Does nothing otherwise.
+fn snapshot_outputs(dir: &Path) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: Mutex<Option<HashMap<String, AtomicUsize>>> = Mutex::new(None);
+    let Some(root) = std::env::var_os("AGG_CHECK_OUTPUTS") else {
+        return;
+    };
+    // The harness names each test's thread after the test.
+    let Some(test) = std::thread::current().name().map(str::to_string) else {
+        return;
+    };
+    let n = {
+        let mut runs = RUNS.lock().unwrap();
+        let runs = runs.get_or_insert_with(HashMap::new);
+        runs.entry(test.clone())
+            .or_insert_with(|| AtomicUsize::new(0))
+            .fetch_add(1, Ordering::Relaxed)
+    };
+    let target = Path::new(&root).join(&test).join(n.to_string());
+    for sub in ["content", "feeds"] {
+        for rel in files(&dir.join(sub)) {
+            let to = target.join(sub).join(&rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(dir.join(sub).join(&rel), &to).unwrap();
+        }
+    }
 }
 
 /// Credentials the S3 test server accepts (moto checks none), as `agg` reads them.

@@ -74,7 +74,7 @@ impl Hostile {
     pub fn start() -> Hostile {
         let routes: Arc<Mutex<HashMap<String, Behaviour>>> = Arc::default();
         let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let std_listener = crate::common::listener();
         std_listener.set_nonblocking(true).unwrap();
         let port = std_listener.local_addr().unwrap().port();
         let (r, l) = (routes.clone(), log.clone());
