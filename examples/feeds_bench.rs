@@ -13,8 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use agg::app::{self, Context};
 use agg::config::Config;
-use agg::pipeline::{self, Context};
 use agg::store::{Store, StoredItem};
 use chrono::{DateTime, FixedOffset};
 
@@ -198,7 +198,7 @@ async fn main() {
         let _ = std::fs::remove_dir_all(dir.join("feeds"));
 
         let (t, cpu) = (Instant::now(), cpu_s());
-        let full = pipeline::publish_feeds(&ctx).await.unwrap();
+        let full = app::publish_feeds(&ctx).await.unwrap();
         full_s = t.elapsed().as_secs_f64();
         println!(
             "full_build_s: {full_s:.3} (cpu {:.3} s, {} files written)",
@@ -206,7 +206,7 @@ async fn main() {
             full.written.len()
         );
         let (t, cpu) = (Instant::now(), cpu_s());
-        let again = pipeline::publish_feeds(&ctx).await.unwrap();
+        let again = app::publish_feeds(&ctx).await.unwrap();
         rebuild_s = t.elapsed().as_secs_f64();
         println!(
             "full_rebuild_unchanged_s: {rebuild_s:.3} (cpu {:.3} s, {} written, {} unchanged)",
@@ -218,7 +218,7 @@ async fn main() {
     println!("peak_rss_mb_after_full_builds: {:.1}", peak_rss_mb());
 
     let t = Instant::now();
-    let run = pipeline::run(&ctx, &[]).await;
+    let run = app::run(&ctx, &[]).await;
     let run_s = t.elapsed().as_secs_f64();
     let new: usize = run.sources.iter().map(|s| s.new).sum();
     println!(
@@ -238,7 +238,7 @@ async fn main() {
     one.updated = one.published;
     ctx.store.put_item(&one, &[one.url.as_str()]).unwrap();
     let (t, cpu) = (Instant::now(), cpu_s());
-    let added = pipeline::publish_changed_feeds(&ctx).await.unwrap();
+    let added = app::publish_changed_feeds(&ctx).await.unwrap();
     println!(
         "add_one_publish_ms: {:.1} (cpu {:.1} ms, {} files written)",
         t.elapsed().as_secs_f64() * 1e3,
@@ -246,7 +246,7 @@ async fn main() {
         added.written.len()
     );
     let t = Instant::now();
-    let nothing = pipeline::publish_changed_feeds(&ctx).await.unwrap();
+    let nothing = app::publish_changed_feeds(&ctx).await.unwrap();
     println!(
         "incremental_publish_nothing_dirty_ms: {:.1} ({} written)",
         t.elapsed().as_secs_f64() * 1e3,

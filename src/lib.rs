@@ -1,32 +1,32 @@
 //! agg: a news aggregator and syndication producer.
 //!
-//! The pipeline (see [`pipeline`]): a configured [`config::Source`] lists [`model::Link`]s
-//! (`listing`, `source`), each page is fetched (`fetch`), extracted into a
-//! [`model::Article`] (`extract`), stored (`store`), written as a Hugo Markdown file
-//! (`markdown`) and published in feeds (`publish`). `daemon` schedules runs.
+//! The layers, lowest first (`scripts/check-layers` keeps dependencies pointing one way):
+//! - data and utilities: [`model`], [`util`], [`dates`], [`sanitize`];
+//! - [`config`]: the YAML file, checked and compiled once;
+//! - the stages, pure where they can be and never using each other: [`fetch`], [`listing`]
+//!   (listing bytes to links), [`extract`] (page to article), [`markdown`], [`dedup`],
+//!   [`publish`] (feeds);
+//! - [`store`]: the state shared between runs (SQLite, or PostgreSQL shared by workers);
+//! - [`serve`] (feeds over HTTP) and [`obs`] (metrics, health, run events);
+//! - [`app`]: the use cases (a run, a source, a page, publishing, forgetting);
+//! - [`daemon`]: scheduling runs; then the command line (`main.rs`).
 
+pub mod app;
 pub mod config;
 pub mod daemon;
 pub mod dates;
 pub mod dedup;
 pub mod extract;
 pub mod fetch;
-pub mod fsutil;
-pub mod health;
-pub mod hooks;
 pub mod listing;
 pub mod markdown;
-pub mod metrics;
 pub mod model;
-pub mod pipeline;
-pub mod progress;
+pub mod obs;
 pub mod publish;
 pub mod sanitize;
 pub mod serve;
-pub mod slug;
-pub mod source;
-pub mod status;
 pub mod store;
+pub mod util;
 
+pub use app::{Context, RunReport, SourceReport};
 pub use config::Config;
-pub use pipeline::{Context, RunReport, SourceReport};

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 
+use agg::app::{self, Context};
 use agg::config::{self, Config};
-use agg::pipeline::{self, Context};
 
 #[derive(Parser)]
 #[command(
@@ -203,9 +203,9 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
                     .iter()
                     .map(|s| s.name.as_str())
                     .filter(|n| sources.is_empty() || sources.iter().any(|x| x == n));
-                ctx.progress = Some(std::sync::Arc::new(agg::progress::Bars::new(names)));
+                ctx.progress = Some(std::sync::Arc::new(agg::obs::progress::Bars::new(names)));
             }
-            let report = pipeline::run(&ctx, &sources).await;
+            let report = app::run(&ctx, &sources).await;
             print_report(&report);
             Ok(if report.clean() {
                 ExitCode::SUCCESS
@@ -256,9 +256,7 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
                 Err(code) => return Ok(code),
             };
             let ctx = Context::open(c).context("cannot start")?;
-            let report = pipeline::publish_feeds(&ctx)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let report = app::publish_feeds(&ctx).await.map_err(anyhow::Error::msg)?;
             println!(
                 "feeds: {} written, {} unchanged",
                 report.written.len(),
@@ -284,18 +282,16 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             };
             let ctx = Context::open(c).context("cannot start")?;
-            match agg::dedup::report::forget(&ctx.store, &url)? {
+            match agg::app::forget::forget(&ctx.store, &url)? {
                 Some(item) => {
                     println!("forgot {} ({}): deleted {}", item.id, item.url, item.path);
-                    pipeline::remove_uploaded_content(&ctx, &item.path)
+                    app::remove_uploaded_content(&ctx, &item.path)
                         .await
                         .map_err(anyhow::Error::msg)?;
                 }
                 None => println!("{url}: not stored; it will not be"),
             }
-            pipeline::publish_feeds(&ctx)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            app::publish_feeds(&ctx).await.map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::DedupReport { config } => {
@@ -305,7 +301,7 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
             };
             let ctx = Context::open(c).context("cannot start")?;
             let groups = ctx.store.duplicate_groups()?;
-            print!("{}", agg::dedup::report::render(&groups));
+            print!("{}", agg::app::forget::render(&groups));
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract {
@@ -398,10 +394,10 @@ fn print_report(report: &agg::RunReport) {
         let _ = writeln!(out, "feeds failed: {e}");
     }
     match &report.hook {
-        Some(agg::hooks::HookOutcome::Failed(e)) => {
+        Some(agg::app::hooks::HookOutcome::Failed(e)) => {
             let _ = writeln!(out, "hook failed: {e}");
         }
-        Some(agg::hooks::HookOutcome::TimedOut) => {
+        Some(agg::app::hooks::HookOutcome::TimedOut) => {
             let _ = writeln!(out, "hook failed: timed out and was killed");
         }
         _ => {}
@@ -409,13 +405,13 @@ fn print_report(report: &agg::RunReport) {
 }
 
 fn print_status(ctx: &Context, format: &str) -> Result<ExitCode> {
-    let statuses = agg::status::collect(ctx)?;
+    let statuses = agg::app::status::collect(ctx)?;
     if format == "json" {
         println!("{}", serde_json::to_string_pretty(&statuses)?);
     } else {
         print!(
             "{}",
-            agg::status::render_text(&statuses, ctx.config.site.timezone)
+            agg::app::status::render_text(&statuses, ctx.config.site.timezone)
         );
         println!("items: {}", ctx.store.count_items()?);
     }

@@ -376,7 +376,7 @@ fn serve_never_shows_a_half_replaced_feed() {
             let mut n = 0;
             while !*stop.lock().unwrap() {
                 let bytes = if n % 2 == 0 { &two } else { &one };
-                agg::fsutil::write_atomic(&path, bytes).unwrap();
+                agg::util::fsutil::write_atomic(&path, bytes).unwrap();
                 n += 1;
             }
         })

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::source::json::JsonFields;
+use crate::listing::json::JsonFields;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

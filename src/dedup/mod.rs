@@ -18,9 +18,7 @@
 
 use shingles::Sketch;
 
-pub mod index;
 pub mod mirror;
-pub mod report;
 pub mod shingles;
 pub mod simhash;
 pub mod text;

@@ -97,7 +97,7 @@ pub struct Fetcher {
     hosts: host::Hosts,
     robots: Option<robots::RobotsCache>,
     user_agent: String,
-    metrics: Option<Arc<crate::metrics::Metrics>>,
+    metrics: Option<Arc<crate::obs::metrics::Metrics>>,
 }
 
 impl Fetcher {
@@ -176,7 +176,7 @@ impl Fetcher {
     }
 
     /// Records HTTP outcomes and fetch times in `metrics`.
-    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Fetcher {
+    pub fn with_metrics(mut self, metrics: Arc<crate::obs::metrics::Metrics>) -> Fetcher {
         self.metrics = Some(metrics);
         self
     }

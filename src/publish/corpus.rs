@@ -71,7 +71,7 @@ pub fn term(name: &str) -> Option<(String, String)> {
     if name.is_empty() {
         return None;
     }
-    let slug = crate::slug::slugify(&name);
+    let slug = crate::util::slug::slugify(&name);
     Some((name, slug))
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Rendering is pure (items in, bytes out, one module per format); only [`publish`] touches the
 //! disk. Output is deterministic: no "now" anywhere (a feed's date is its newest item's), sorted
-//! maps, fixed orders. That is what lets [`crate::fsutil::write_if_changed`] leave unchanged
+//! maps, fixed orders. That is what lets [`crate::util::fsutil::write_if_changed`] leave unchanged
 //! feeds alone, so their mtimes, and the ETags served from them, stay put between runs.
 //!
 //! Layout under the feeds folder: `rss.xml`, `atom.xml`, `feed.json` for everything;
@@ -13,8 +13,8 @@
 //! by the store's feed generation).
 //!
 //! After a run, [`websub`] tells the hub (when one is configured) which feeds changed.
-use crate::fsutil;
 use crate::model::FeedItem;
+use crate::util::fsutil;
 use chrono::{DateTime, FixedOffset};
 use std::path::Path;
 use std::time::Duration;

@@ -46,7 +46,7 @@ pub struct ServeOptions {
     pub header_timeout: Duration,
     pub write_timeout: Duration,
     /// When set, `/metrics` (Prometheus) and `/healthz` are answered too (the daemon sets it).
-    pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    pub metrics: Option<Arc<crate::obs::metrics::Metrics>>,
 }
 
 impl ServeOptions {

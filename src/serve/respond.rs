@@ -24,7 +24,7 @@ pub struct State {
     /// The WebSub hub; feeds get `Link` headers only when there is one.
     pub hub: Option<url::Url>,
     /// The daemon's metrics: `/metrics` and `/healthz` are served when present.
-    pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    pub metrics: Option<Arc<crate::obs::metrics::Metrics>>,
 }
 
 pub type Body = Full<Bytes>;

@@ -289,7 +289,7 @@ fn dollar_placeholders(sql: &str) -> String {
 }
 
 /// Runs `f` where the `postgres` client may block: not on a thread driving tokio tasks.
-pub(super) fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+pub(crate) fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     if tokio::runtime::Handle::try_current().is_err() {
         return f();
     }

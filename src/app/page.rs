@@ -16,18 +16,15 @@ use sha2::{Digest, Sha256};
 use tracing::Instrument;
 use url::Url;
 
+use crate::app::dedup::{After, Before};
+use crate::app::listing;
 use crate::config::{Config, Source};
-use crate::dedup::{
-    self,
-    index::{After, Before},
-    url::identity_key,
-};
+use crate::dedup::{self, url::identity_key};
 use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchError, Fetched, Fetcher};
-use crate::listing;
 use crate::markdown::{self, Document};
-use crate::metrics::Metrics;
 use crate::model::{Article, Link};
+use crate::obs::metrics::Metrics;
 use crate::publish::{self, FeedOptions, PublishReport, SiteInfo};
 use crate::store::{Alternate, SourceState, Store, StoreError, StoredItem};
 
@@ -56,7 +53,7 @@ impl SourceReport {
 pub struct RunReport {
     pub sources: Vec<SourceReport>,
     /// How the `after_run` hook ended, when it ran.
-    pub hook: Option<crate::hooks::HookOutcome>,
+    pub hook: Option<crate::app::hooks::HookOutcome>,
     pub feeds: PublishReport,
     pub publish_error: Option<String>,
 }
@@ -68,7 +65,7 @@ impl RunReport {
             && self
                 .hook
                 .as_ref()
-                .is_none_or(|h| *h == crate::hooks::HookOutcome::Ok)
+                .is_none_or(|h| *h == crate::app::hooks::HookOutcome::Ok)
     }
     pub fn wrote_anything(&self) -> bool {
         self.sources.iter().any(|s| s.new + s.updated > 0) || !self.feeds.written.is_empty()
@@ -124,7 +121,7 @@ impl Context {
             false => fetcher,
         };
         for dir in [&config.paths.content, &config.paths.feeds] {
-            match crate::fsutil::sweep_temp_files(dir) {
+            match crate::util::fsutil::sweep_temp_files(dir) {
                 Ok(n) if n > 0 => {
                     tracing::info!(path = %dir.display(), removed = n, "swept orphaned temp files")
                 }
@@ -211,23 +208,23 @@ pub async fn run(ctx: &Context, names: &[String]) -> RunReport {
         .await;
         let pings = &ctx.metrics.websub_pings;
         pings
-            .get_or_create(&crate::metrics::Outcome {
+            .get_or_create(&crate::obs::metrics::Outcome {
                 outcome: "ok".into(),
             })
             .inc_by(ok as u64);
         pings
-            .get_or_create(&crate::metrics::Outcome {
+            .get_or_create(&crate::obs::metrics::Outcome {
                 outcome: "failed".into(),
             })
             .inc_by(changed.saturating_sub(ok) as u64);
     }
     if report.sources.iter().any(|s| s.new + s.updated > 0)
-        && let Some(outcome) = crate::hooks::after_run(&ctx.config.hooks).await
+        && let Some(outcome) = crate::app::hooks::after_run(&ctx.config.hooks).await
     {
         let label = outcome.label().to_string();
         ctx.metrics
             .hook_runs
-            .get_or_create(&crate::metrics::Outcome { outcome: label })
+            .get_or_create(&crate::obs::metrics::Outcome { outcome: label })
             .inc();
         report.hook = Some(outcome);
     }
@@ -537,7 +534,7 @@ fn finish_source(ctx: &Context, source: &Source, report: &SourceReport) {
     if report.new + report.updated == 0 {
         return;
     }
-    match crate::health::evaluate(&ctx.store, &source.name) {
+    match crate::obs::health::evaluate(&ctx.store, &source.name) {
         Ok(h) => {
             ctx.metrics.health(&source.name, &h.recent);
             match ctx.store.set_health_alert(&source.name, h.alert.as_deref()) {
@@ -597,7 +594,7 @@ async fn process_link(ctx: &Context, source: &Source, link: Link) -> Outcome {
     if matches!(outcome, Outcome::New | Outcome::Updated) {
         ctx.metrics
             .items_written
-            .get_or_create(&crate::metrics::SourceOutcome {
+            .get_or_create(&crate::obs::metrics::SourceOutcome {
                 source: source.name.clone(),
                 outcome: label.into(),
             })
@@ -640,7 +637,7 @@ async fn process_link_inner(
     let now = Utc::now().fixed_offset();
     let hours = ctx.config.fetch.recheck_hours;
     let (recheck, validators) =
-        match dedup::index::before_fetch(&ctx.store, &source.name, &url, hours, now)? {
+        match crate::app::dedup::before_fetch(&ctx.store, &source.name, &url, hours, now)? {
             Before::Fetch => (None, None),
             Before::Skip => return Ok(Outcome::Unchanged),
             Before::Recheck {
@@ -718,7 +715,7 @@ fn finish_page(
     })?;
     let new_id = item_id(&canonical);
     let fp_id = recheck.as_deref().unwrap_or(&new_id);
-    let fp = dedup::index::fingerprint(
+    let fp = crate::app::dedup::fingerprint(
         &ctx.store,
         &ctx.config.dedup,
         &source.name,
@@ -747,7 +744,7 @@ fn finish_page(
     }
     // Workers sharing a PostgreSQL store take the same decision one at a time too.
     let shared = ctx.store.shared_lock(crate::store::LOCK_DECIDE)?;
-    let verdict = dedup::index::decide(
+    let verdict = crate::app::dedup::decide(
         &ctx.store,
         &ctx.config.dedup,
         &parsed,
@@ -1000,7 +997,7 @@ fn store_article(
         .map(|e| PathBuf::from(&e.path))
         .unwrap_or_else(|| c.paths.content.join(&source.name).join(format!("{id}.md")));
     // File first, then the store: a crash in between re-emits the same bytes next run.
-    crate::fsutil::write_if_changed(&path, bytes.as_bytes()).map_err(|source| {
+    crate::util::fsutil::write_if_changed(&path, bytes.as_bytes()).map_err(|source| {
         PageError::Write {
             path: path.display().to_string(),
             source,

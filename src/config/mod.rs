@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use scraper::Selector;
 use url::Url;
 
-use crate::source::json::JsonFields;
+use crate::listing::json::JsonFields;
 
 mod locate;
 mod raw;

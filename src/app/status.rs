@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::health;
-use crate::pipeline::Context;
+use crate::app::Context;
+use crate::obs::health;
 use crate::store::{HealthShares, StoreError};
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,8 +6,8 @@ use url::Url;
 
 use crate::config::{Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
+use crate::listing::{self, SourceError, sitemap::Sitemap};
 use crate::model::Link;
-use crate::source::{self, SourceError, sitemap::Sitemap};
 use crate::store::SourceState;
 
 /// How many child sitemaps of a sitemap index are read per run (newest first).
@@ -58,20 +58,20 @@ pub async fn list(
         SourceKind::Sitemap { url } => return list_sitemap(fetcher, url, local, state, tz).await,
         SourceKind::Feed { url } => (
             url,
-            Box::new(move |p| source::feed::parse(&p.body, &p.url, tz)),
+            Box::new(move |p| listing::feed::parse(&p.body, &p.url, tz)),
         ),
         SourceKind::Html { url, links } => {
             let links = links.clone();
             (
                 url,
-                Box::new(move |p| Ok(source::html::parse(&p.text(), &p.url, &links))),
+                Box::new(move |p| Ok(listing::html::parse(&p.text(), &p.url, &links))),
             )
         }
         SourceKind::Json { url, items, fields } => {
             let (items, fields) = (items.clone(), fields.clone());
             (
                 url,
-                Box::new(move |p| source::json::parse(&p.body, &p.url, &items, &fields, tz)),
+                Box::new(move |p| listing::json::parse(&p.body, &p.url, &items, &fields, tz)),
             )
         }
     };
@@ -118,7 +118,7 @@ async fn list_sitemap(
         Fetched::Page(p) => p,
     };
     let parse = |p: &crate::fetch::Page| {
-        source::sitemap::parse(&p.body, &p.url, tz).map_err(|source| ListError::Parse {
+        listing::sitemap::parse(&p.body, &p.url, tz).map_err(|source| ListError::Parse {
             url: p.url.to_string(),
             source,
         })

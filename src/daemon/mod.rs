@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use crate::pipeline::{self, Context};
+use crate::app::{self, Context};
 
 /// How long a run in progress may go on after a stop signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -49,7 +49,7 @@ pub async fn run(ctx: Context, cancel: CancellationToken) {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
         }
-        let run = pipeline::run(&ctx, &due);
+        let run = app::run(&ctx, &due);
         tokio::pin!(run);
         let report = tokio::select! {
             r = &mut run => r,
@@ -170,7 +170,7 @@ pub async fn run_shared(ctx: Context, cancel: CancellationToken) {
                 }
             })
         };
-        let run = pipeline::run(&ctx, &claimed);
+        let run = app::run(&ctx, &claimed);
         tokio::pin!(run);
         let report = tokio::select! {
             r = &mut run => Some(r),

@@ -16,8 +16,8 @@ use std::path::Path;
 
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::db::{Db, off_runtime};
-use super::{Store, StoreError};
+use crate::store::db::{Db, off_runtime};
+use crate::store::{Store, StoreError};
 
 /// Advisory lock keys (arbitrary, fixed): schema migration, duplicate decision, publishing.
 const LOCK_MIGRATE: i64 = 0x6167_6701;

@@ -10,8 +10,8 @@ use std::path::Path;
 use chrono::{DateTime, Duration, FixedOffset};
 use url::Url;
 
-use super::url::identity_key;
-use super::{Fingerprint, Settings, find_copy, fingerprint_paragraphs, text};
+use crate::dedup::url::identity_key;
+use crate::dedup::{Fingerprint, Settings, find_copy, fingerprint_paragraphs, text};
 use crate::fetch::Validators;
 use crate::store::{Store, StoreError, file_deleted};
 

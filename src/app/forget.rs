@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use url::Url;
 
-use super::url::{clean, identity_key};
+use crate::dedup::url::{clean, identity_key};
 use crate::store::{DuplicateGroup, Store, StoreError, StoredItem};
 
 /// Forgets the article at `url` (any URL it was seen under): its Markdown file is deleted, its

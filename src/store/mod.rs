@@ -20,13 +20,13 @@ pub(crate) mod db;
 mod dedup;
 mod feeds;
 mod health;
-mod pg;
+mod postgres;
 
 pub use feeds::DirtyFeeds;
 
 pub use health::{HealthShares, ItemHealth, RunRecord};
 
-pub use pg::{LOCK_DECIDE, LOCK_PUBLISH, Lease, SharedLock, redact};
+pub use postgres::{LOCK_DECIDE, LOCK_PUBLISH, Lease, SharedLock, redact};
 
 pub use dedup::{Alternate, DuplicateGroup, file_deleted};
 
@@ -47,12 +47,12 @@ pub enum StoreError {
     #[error("store query failed: {0}")]
     Query(#[from] rusqlite::Error),
     #[error("postgres store: {0}")]
-    Pg(#[from] postgres::Error),
+    Pg(#[from] ::postgres::Error),
     #[error("postgres store {url}: {source}")]
     Connect {
         url: String,
         #[source]
-        source: postgres::Error,
+        source: ::postgres::Error,
     },
     #[error("postgres store TLS: {0}")]
     Tls(String),
@@ -187,12 +187,12 @@ CREATE TABLE IF NOT EXISTS sources (
 impl Store {
     /// Connects to the PostgreSQL store at `url` (migrating it if needed): shared by workers.
     pub fn postgres(url: &str) -> Result<Store, StoreError> {
-        pg::open(url, None)
+        postgres::open(url, None)
     }
 
     /// [`Store::postgres`], also trusting the CA certificates in `ca_file` (PEM) for TLS.
     pub fn postgres_with(url: &str, ca_file: Option<&Path>) -> Result<Store, StoreError> {
-        pg::open(url, ca_file)
+        postgres::open(url, ca_file)
     }
 
     /// Opens (creating if needed) the SQLite store at `path`.

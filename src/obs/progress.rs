@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::pipeline::{Progress, SourceReport};
+use crate::app::{Progress, SourceReport};
 
 pub struct Bars {
     multi: MultiProgress,
