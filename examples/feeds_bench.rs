@@ -304,8 +304,8 @@ fn old_publish(ctx: &Context, out: &Path) {
         .store
         .items(None)
         .unwrap()
-        .iter()
-        .map(StoredItem::to_feed_item)
+        .into_iter()
+        .map(StoredItem::into_feed_item)
         .collect();
     let site = agg::publish::SiteInfo {
         title: c.site.title.clone(),

@@ -6,6 +6,7 @@ pub mod forget;
 pub mod hooks;
 pub mod listing;
 pub mod page;
+pub mod schedule;
 pub mod status;
 
 pub use page::*;

@@ -111,7 +111,7 @@ impl Context {
     /// Opens the store and builds the fetcher; sweeps temp files a crash left behind.
     pub fn open(config: Config) -> Result<Context, PipelineError> {
         let metrics = Metrics::new();
-        let fetcher = Fetcher::new(&config.fetch)?.with_metrics(metrics.clone());
+        let fetcher = Fetcher::new(&config.fetch)?.with_observer(metrics.clone());
         let store = Arc::new(match &config.store.url {
             Some(url) => Store::postgres_with(url, config.store.ca_file.as_deref())?,
             None => Store::open(&config.paths.state)?,
@@ -449,7 +449,7 @@ async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishRe
 /// Runs one source: never fails as a whole; its outcome is in the report.
 pub async fn run_source(ctx: &Context, source: &Source) -> SourceReport {
     let span = tracing::info_span!("source", source = %source.name);
-    crate::fetch::SOURCE
+    crate::obs::metrics::SOURCE
         .scope(
             source.name.clone(),
             run_source_inner(ctx, source).instrument(span),

@@ -59,7 +59,7 @@ pub fn collect(ctx: &Context) -> Result<Vec<SourceStatus>, StoreError> {
             };
             let next_run = match &lease {
                 Some(l) => DateTime::from_timestamp_millis(l.next_due_ms),
-                None => crate::daemon::next_run(s, &st, now.with_timezone(&tz))
+                None => crate::app::schedule::next_run(s, &st, now.with_timezone(&tz))
                     .map(|d| d.with_timezone(&Utc)),
             };
             let worker = lease

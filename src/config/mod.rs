@@ -12,15 +12,12 @@ use chrono_tz::Tz;
 use scraper::Selector;
 use url::Url;
 
-use crate::listing::json::JsonFields;
-
+pub mod defaults;
 mod locate;
 mod raw;
 
+pub use defaults::{DEFAULT_CONFIG_PATH, DEFAULT_S3_REGION, DedupSettings};
 pub use raw::RawConfig;
-
-/// The default config path; `AGG_CONFIG` overrides it.
-pub const DEFAULT_CONFIG_PATH: &str = "config/agg.yaml";
 
 /// One problem in a config file, located by line (1-based) and key path.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,7 +59,7 @@ pub struct Config {
     /// Where feeds are published besides the feeds folder (`publish:`).
     pub publish: PublishSettings,
     /// Near-duplicate detection (`dedup:`).
-    pub dedup: crate::dedup::Settings,
+    pub dedup: DedupSettings,
     /// Commands run after a run that wrote something (`hooks:`).
     pub hooks: HookSettings,
     /// Where the state lives (`store:`).
@@ -197,9 +194,6 @@ pub struct S3Settings {
     pub content_prefix: Option<String>,
 }
 
-/// Region used for signing when `publish.s3.region` is not set.
-pub const DEFAULT_S3_REGION: &str = "us-east-1";
-
 /// A CSS selector with an optional attribute to read (`sel@attr`); without one, the text
 /// (or for a body, the inner HTML) of the first match.
 #[derive(Debug, Clone)]
@@ -217,6 +211,23 @@ pub struct ExtractRule {
     pub published: Option<SelectorSpec>,
     pub thumbnail: Option<SelectorSpec>,
     pub author: Option<SelectorSpec>,
+}
+
+/// JSON pointers (RFC 6901) used to read a list API (`fields:` of a `json` source).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonFields {
+    pub link: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub published: Option<String>,
+    #[serde(default)]
+    pub thumbnail: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
 }
 
 /// How a source lists its articles.
@@ -470,10 +481,10 @@ impl Compiler<'_> {
                 "must be between 0 and 3600 seconds",
             );
         }
-        if raw.dedup.threshold > crate::dedup::MAX_THRESHOLD {
+        if raw.dedup.threshold > defaults::MAX_THRESHOLD {
             self.issue(
                 &[Key("dedup"), Key("threshold")],
-                format!("must be at most {}", crate::dedup::MAX_THRESHOLD),
+                format!("must be at most {}", defaults::MAX_THRESHOLD),
             );
         }
         if !(1..=100).contains(&raw.dedup.containment) {
@@ -518,8 +529,8 @@ impl Compiler<'_> {
             }),
             websub,
             publish: PublishSettings { s3 },
-            dedup: crate::dedup::Settings {
-                threshold: raw.dedup.threshold.min(crate::dedup::MAX_THRESHOLD),
+            dedup: DedupSettings {
+                threshold: raw.dedup.threshold.min(defaults::MAX_THRESHOLD),
                 min_chars: raw.dedup.min_chars,
                 containment: raw.dedup.containment.clamp(1, 100),
             },

@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use crate::listing::json::JsonFields;
+use super::JsonFields;
+use super::defaults;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,7 +143,7 @@ pub struct RawFetch {
 impl Default for RawFetch {
     fn default() -> Self {
         RawFetch {
-            user_agent: crate::fetch::DEFAULT_USER_AGENT.into(),
+            user_agent: defaults::DEFAULT_USER_AGENT.into(),
             timeout_secs: 20,
             connect_timeout_secs: 10,
             max_body_bytes: 5_000_000,
@@ -193,13 +194,13 @@ pub struct RawServer {
 }
 
 fn default_max_connections() -> usize {
-    1024
+    defaults::DEFAULT_MAX_CONNECTIONS
 }
 fn default_header_timeout_secs() -> u64 {
-    10
+    defaults::DEFAULT_HEADER_TIMEOUT_SECS
 }
 fn default_write_timeout_secs() -> u64 {
-    30
+    defaults::DEFAULT_WRITE_TIMEOUT_SECS
 }
 
 /// `dedup:`: how close two stories' fingerprints must be to count as one, and how long a
@@ -216,9 +217,9 @@ pub struct RawDedup {
 impl Default for RawDedup {
     fn default() -> Self {
         RawDedup {
-            threshold: crate::dedup::DEFAULT_THRESHOLD,
-            min_chars: crate::dedup::DEFAULT_MIN_CHARS,
-            containment: crate::dedup::DEFAULT_CONTAINMENT,
+            threshold: defaults::DEFAULT_THRESHOLD,
+            min_chars: defaults::DEFAULT_MIN_CHARS,
+            containment: defaults::DEFAULT_CONTAINMENT,
         }
     }
 }

@@ -24,41 +24,11 @@ pub mod simhash;
 pub mod text;
 pub mod url;
 
-/// Defaults of the `dedup:` config section, measured with `scripts/bench-dedup`.
-/// The SimHash threshold only finds candidates now (shared paragraphs find the rest): 8 keeps
-/// the band index small.
-pub const DEFAULT_THRESHOLD: u32 = 8;
-/// In Latin-letter equivalents ([`text::weight`]): about 35 English words or 100 Chinese
-/// characters.
-pub const DEFAULT_MIN_CHARS: usize = 200;
-/// Percent of a stored story's text a copy must carry. No false merge on the bench set from
-/// 40 to 60; edited copies start to be missed above 50.
-pub const DEFAULT_CONTAINMENT: u32 = 50;
-/// Beyond this the bands get too narrow to find candidates cheaply (and unrelated stories
-/// start to collide).
-pub const MAX_THRESHOLD: u32 = 15;
-
-/// The compiled `dedup:` settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    /// Largest Hamming distance between two fingerprints of the same story.
-    pub threshold: u32,
-    /// Stories shorter than this (normalised characters, boilerplate removed, see
-    /// [`text::weight`]) get no fingerprint: too little text to tell two stories apart.
-    pub min_chars: usize,
-    /// Percent of a stored story's text (shingles) another article must contain to be a copy.
-    pub containment: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            threshold: DEFAULT_THRESHOLD,
-            min_chars: DEFAULT_MIN_CHARS,
-            containment: DEFAULT_CONTAINMENT,
-        }
-    }
-}
+/// The `dedup:` settings and their defaults live with the config (`config::defaults`).
+pub use crate::config::defaults::{
+    DEFAULT_CONTAINMENT, DEFAULT_MIN_CHARS, DEFAULT_THRESHOLD, DedupSettings as Settings,
+    MAX_THRESHOLD,
+};
 
 /// An article's content fingerprint and the paragraph hashes it was made from.
 #[derive(Debug, Clone, PartialEq)]

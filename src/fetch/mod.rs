@@ -17,24 +17,20 @@ use url::Url;
 
 use crate::config::FetchSettings;
 
-/// The user agent when the config names none.
-pub const DEFAULT_USER_AGENT: &str =
-    concat!("agg/", env!("CARGO_PKG_VERSION"), " (news aggregator)");
+pub use crate::config::defaults::DEFAULT_USER_AGENT;
 
-tokio::task_local! {
-    /// The source whose run is fetching, for metric labels (set by the pipeline).
-    pub static SOURCE: String;
+/// Told about every HTTP exchange, for metrics (`obs::metrics::Metrics` is one).
+pub trait Observer: Send + Sync {
+    /// A response came back with `status`, or (`None`) the request failed without one.
+    fn response(&self, status: Option<u16>);
+    /// A body of `bytes` was read, `seconds` after its request started.
+    fn fetched(&self, bytes: usize, seconds: f64);
 }
 
 /// At most this many redirects are followed.
 pub const MAX_REDIRECTS: usize = 10;
 
-/// Cache validators sent back byte for byte on the next request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
+pub use crate::model::Validators;
 
 /// A fetched response body.
 #[derive(Debug, Clone)]
@@ -97,7 +93,7 @@ pub struct Fetcher {
     hosts: host::Hosts,
     robots: Option<robots::RobotsCache>,
     user_agent: String,
-    metrics: Option<Arc<crate::obs::metrics::Metrics>>,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl Fetcher {
@@ -155,7 +151,7 @@ impl Fetcher {
                 .respect_robots_txt
                 .then(robots::RobotsCache::default),
             user_agent: settings.user_agent.clone(),
-            metrics: None,
+            observer: None,
         })
     }
 
@@ -175,9 +171,9 @@ impl Fetcher {
         self
     }
 
-    /// Records HTTP outcomes and fetch times in `metrics`.
-    pub fn with_metrics(mut self, metrics: Arc<crate::obs::metrics::Metrics>) -> Fetcher {
-        self.metrics = Some(metrics);
+    /// Tells `observer` about every response and body read.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Fetcher {
+        self.observer = Some(observer);
         self
     }
 
@@ -230,14 +226,14 @@ impl Fetcher {
         }
         let started = Instant::now();
         let resp = req.send().await.map_err(|e| {
-            if let Some(m) = &self.metrics {
-                m.http_status(None);
+            if let Some(o) = &self.observer {
+                o.response(None);
             }
             classify(url, e)
         })?;
         let status = resp.status().as_u16();
-        if let Some(m) = &self.metrics {
-            m.http_status(Some(status));
+        if let Some(o) = &self.observer {
+            o.response(Some(status));
         }
         tracing::debug!(url = %url, status, elapsed_ms = started.elapsed().as_millis() as u64, "response");
         if status == 304 {
@@ -288,12 +284,8 @@ impl Fetcher {
             last_modified: get(header::LAST_MODIFIED),
         };
         let body = self.read_body(resp, url).await?;
-        if let Some(m) = &self.metrics {
-            m.fetched_bytes.inc_by(body.len() as u64);
-            let source = SOURCE
-                .try_with(String::clone)
-                .unwrap_or_else(|_| "-".into());
-            m.observe_fetch(&source, started.elapsed().as_secs_f64());
+        if let Some(o) = &self.observer {
+            o.fetched(body.len(), started.elapsed().as_secs_f64());
         }
         Ok(Fetched::Page(Page {
             url: final_url,

@@ -3,6 +3,17 @@
 
 use chrono::{DateTime, FixedOffset};
 
+mod item;
+
+pub use item::{SourceState, StoredItem};
+
+/// Cache validators sent back byte for byte on the next request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
 /// An article URL plus hints found on the way (feed entry, list API item, sitemap entry).
 /// Hints fill in what the article page lacks.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -228,6 +228,26 @@ impl Metrics {
     }
 }
 
+tokio::task_local! {
+    /// The source whose run is going on, for the labels of metrics recorded deep inside it
+    /// (the fetcher's); set by the app around each source's run.
+    pub static SOURCE: String;
+}
+
+impl crate::fetch::Observer for Metrics {
+    fn response(&self, status: Option<u16>) {
+        self.http_status(status);
+    }
+
+    fn fetched(&self, bytes: usize, seconds: f64) {
+        self.fetched_bytes.inc_by(bytes as u64);
+        let source = SOURCE
+            .try_with(String::clone)
+            .unwrap_or_else(|_| "-".into());
+        self.observe_fetch(&source, seconds);
+    }
+}
+
 fn so(source: &str, outcome: &str) -> SourceOutcome {
     SourceOutcome {
         source: source.into(),

@@ -25,6 +25,7 @@ mod corpus;
 mod fit;
 mod index;
 mod jsonfeed;
+pub mod media;
 mod opml;
 mod rss;
 pub mod s3;
@@ -118,17 +119,17 @@ enum Format {
 impl Format {
     fn file_name(self) -> &'static str {
         match self {
-            Format::Rss => "rss.xml",
-            Format::Atom => "atom.xml",
-            Format::Json => "feed.json",
+            Format::Rss => media::RSS_FILE,
+            Format::Atom => media::ATOM_FILE,
+            Format::Json => media::JSON_FILE,
         }
     }
 
     fn mime(self) -> &'static str {
         match self {
-            Format::Rss => "application/rss+xml",
-            Format::Atom => "application/atom+xml",
-            Format::Json => "application/feed+json",
+            Format::Rss => media::RSS_TYPE,
+            Format::Atom => media::ATOM_TYPE,
+            Format::Json => media::JSON_TYPE,
         }
     }
 

@@ -141,7 +141,7 @@ impl Remote {
         update_interval: Option<Duration>,
         runtime: tokio::runtime::Handle,
     ) -> Remote {
-        let cap = crate::serve::MAX_AGE_CAP;
+        let cap = crate::config::defaults::MAX_AGE_CAP;
         let max_age = update_interval.unwrap_or(cap).min(cap);
         Remote {
             client: keys.and_then(|k| client(settings, k)),
@@ -318,7 +318,7 @@ impl Remote {
         let mut attrs = Attributes::new();
         attrs.insert(
             Attribute::ContentType,
-            crate::serve::files::content_type(rel).into(),
+            super::media::content_type(rel).into(),
         );
         attrs.insert(Attribute::CacheControl, self.cache_control.clone().into());
         attrs.insert(

@@ -139,10 +139,7 @@ impl Pinger {
 pub fn changed_feed_urls(written: &[String], base: &Url) -> Vec<String> {
     let mut urls: Vec<String> = written
         .iter()
-        .filter(|p| {
-            let name = p.rsplit('/').next().unwrap_or(p);
-            matches!(name, "rss.xml" | "atom.xml" | "feed.json")
-        })
+        .filter(|p| super::media::is_feed(p))
         .filter_map(|p| base.join(p).ok().map(String::from))
         .collect();
     urls.sort();

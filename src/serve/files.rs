@@ -61,33 +61,7 @@ pub fn relative_path(raw: &str) -> Result<String, Refusal> {
     Ok(segments.join("/"))
 }
 
-/// The `Content-Type` of a served file, by name.
-pub fn content_type(rel: &str) -> &'static str {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    match name {
-        "rss.xml" => return "application/rss+xml; charset=utf-8",
-        "atom.xml" => return "application/atom+xml; charset=utf-8",
-        "opml.xml" => return "text/x-opml; charset=utf-8",
-        "feed.json" => return "application/feed+json",
-        _ => {}
-    }
-    match name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("xml") => "application/xml; charset=utf-8",
-        Some("json") => "application/json",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("md") => "text/markdown; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("svg") => "image/svg+xml",
-        _ => "application/octet-stream",
-    }
-}
+pub use crate::publish::media::content_type;
 
 /// What identifies one version of a file on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

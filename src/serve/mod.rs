@@ -23,10 +23,10 @@ pub mod files;
 mod respond;
 mod stall;
 
-/// Where `agg serve` listens when the config has no `server.listen`.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// `Cache-Control: max-age` never exceeds this, however rarely the sources run.
-pub const MAX_AGE_CAP: Duration = Duration::from_secs(3600);
+use crate::config::defaults::{
+    DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT_SECS,
+};
+pub use crate::config::defaults::{DEFAULT_LISTEN, MAX_AGE_CAP};
 /// How long open connections may finish after a stop signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Request head limit (request line plus headers); larger heads get 431.
@@ -61,9 +61,13 @@ impl ServeOptions {
             base_url: config.site.base_url.clone(),
             hub: config.websub.as_ref().map(|w| w.hub.clone()),
             max_age: interval.unwrap_or(MAX_AGE_CAP).min(MAX_AGE_CAP),
-            max_connections: server.map_or(1024, |s| s.max_connections),
-            header_timeout: Duration::from_secs(server.map_or(10, |s| s.header_timeout_secs)),
-            write_timeout: Duration::from_secs(server.map_or(30, |s| s.write_timeout_secs)),
+            max_connections: server.map_or(DEFAULT_MAX_CONNECTIONS, |s| s.max_connections),
+            header_timeout: Duration::from_secs(
+                server.map_or(DEFAULT_HEADER_TIMEOUT_SECS, |s| s.header_timeout_secs),
+            ),
+            write_timeout: Duration::from_secs(
+                server.map_or(DEFAULT_WRITE_TIMEOUT_SECS, |s| s.write_timeout_secs),
+            ),
             metrics: None,
         }
     }

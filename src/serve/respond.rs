@@ -149,8 +149,7 @@ async fn respond<B>(req: &Request<B>, state: &State) -> Response<Body> {
 
 /// `Link: <self>; rel="self", <hub>; rel="hub"` for feed documents.
 fn link_header(state: &State, hub: &url::Url, entry: &Entry) -> Option<HeaderValue> {
-    let name = entry.rel.rsplit('/').next()?;
-    if !matches!(name, "rss.xml" | "atom.xml" | "feed.json") {
+    if !crate::publish::media::is_feed(&entry.rel) {
         return None;
     }
     let me = state.base.join(&entry.rel).ok()?;

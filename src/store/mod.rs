@@ -9,12 +9,12 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use db::p;
 
-use crate::model::FeedItem;
+pub use crate::model::{SourceState, StoredItem};
 
 pub(crate) mod db;
 mod dedup;
@@ -62,80 +62,6 @@ pub enum StoreError {
     LockTimeout { key: i64, secs: u64 },
     #[error("store holds a bad value: {0}")]
     Corrupt(String),
-}
-
-/// One stored article.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredItem {
-    pub id: String,
-    pub source: String,
-    /// Canonical URL: the item's identity.
-    pub url: String,
-    pub title: String,
-    pub summary: String,
-    pub content_html: String,
-    /// Path of the Markdown file.
-    pub path: String,
-    pub published: DateTime<FixedOffset>,
-    pub updated: DateTime<FixedOffset>,
-    pub first_seen: DateTime<FixedOffset>,
-    pub author: Option<String>,
-    pub thumbnail: Option<String>,
-    pub categories: Vec<String>,
-    pub tags: Vec<String>,
-    pub lang: Option<String>,
-    /// Hash of the rendered Markdown file: a change means an update.
-    pub content_hash: String,
-}
-
-impl StoredItem {
-    /// The feed item, moving the strings (a feed reads 50 bodies per file).
-    pub fn into_feed_item(self) -> FeedItem {
-        FeedItem {
-            id: self.id,
-            url: self.url,
-            title: self.title,
-            summary: self.summary,
-            content_html: self.content_html,
-            published: self.published,
-            updated: self.updated,
-            author: self.author,
-            thumbnail: self.thumbnail,
-            categories: self.categories,
-            tags: self.tags,
-            lang: self.lang,
-            source: self.source,
-        }
-    }
-
-    pub fn to_feed_item(&self) -> FeedItem {
-        FeedItem {
-            id: self.id.clone(),
-            url: self.url.clone(),
-            title: self.title.clone(),
-            summary: self.summary.clone(),
-            content_html: self.content_html.clone(),
-            published: self.published,
-            updated: self.updated,
-            author: self.author.clone(),
-            thumbnail: self.thumbnail.clone(),
-            categories: self.categories.clone(),
-            tags: self.tags.clone(),
-            lang: self.lang.clone(),
-            source: self.source.clone(),
-        }
-    }
-}
-
-/// Per-source state: cache validators of the listing and the last run's outcome.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SourceState {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub last_run: Option<DateTime<Utc>>,
-    pub last_ok: Option<DateTime<Utc>>,
-    pub last_error: Option<String>,
-    pub failures: u32,
 }
 
 pub struct Store {
