@@ -148,6 +148,7 @@ async fn main() {
     let dir = dir.canonicalize().unwrap();
 
     let db = dir.join("state/agg.db");
+    std::fs::create_dir_all(dir.join("state")).unwrap();
     let store = Store::open(&db).unwrap();
     let have = store.count_items().unwrap();
     if have < items {
@@ -189,7 +190,7 @@ async fn main() {
     let cfg_path = config(&dir, &page);
     let mut cfg = Config::load(&cfg_path).unwrap();
     cfg.fetch.allow_private_networks = true;
-    let ctx = Context::open(cfg).unwrap();
+    let ctx = Context::open_async(cfg).await.unwrap();
     // FEEDS_BENCH_QUICK=1: the one-item phases only, over the feeds a previous run left.
     let quick = std::env::var_os("FEEDS_BENCH_QUICK").is_some();
     let mut rebuild_s = f64::NAN;
@@ -198,7 +199,7 @@ async fn main() {
         let _ = std::fs::remove_dir_all(dir.join("feeds"));
 
         let (t, cpu) = (Instant::now(), cpu_s());
-        let full = app::publish_feeds(&ctx).await.unwrap();
+        let full = app::publish::all(&ctx).await.unwrap();
         full_s = t.elapsed().as_secs_f64();
         println!(
             "full_build_s: {full_s:.3} (cpu {:.3} s, {} files written)",
@@ -206,7 +207,7 @@ async fn main() {
             full.written.len()
         );
         let (t, cpu) = (Instant::now(), cpu_s());
-        let again = app::publish_feeds(&ctx).await.unwrap();
+        let again = app::publish::all(&ctx).await.unwrap();
         rebuild_s = t.elapsed().as_secs_f64();
         println!(
             "full_rebuild_unchanged_s: {rebuild_s:.3} (cpu {:.3} s, {} written, {} unchanged)",
@@ -220,7 +221,7 @@ async fn main() {
     let t = Instant::now();
     let run = app::run(&ctx, &[]).await;
     let run_s = t.elapsed().as_secs_f64();
-    let new: usize = run.sources.iter().map(|s| s.new).sum();
+    let new: usize = run.sources.iter().map(|s| s.counts.new).sum();
     println!(
         "add_one_run_s: {run_s:.3} (new {new}, feeds written {:?})",
         run.feeds.written
@@ -238,7 +239,7 @@ async fn main() {
     one.updated = one.published;
     ctx.store.put_item(&one, &[one.url.as_str()]).unwrap();
     let (t, cpu) = (Instant::now(), cpu_s());
-    let added = app::publish_changed_feeds(&ctx).await.unwrap();
+    let added = app::publish::changed(&ctx).await.unwrap();
     println!(
         "add_one_publish_ms: {:.1} (cpu {:.1} ms, {} files written)",
         t.elapsed().as_secs_f64() * 1e3,
@@ -246,7 +247,7 @@ async fn main() {
         added.written.len()
     );
     let t = Instant::now();
-    let nothing = app::publish_changed_feeds(&ctx).await.unwrap();
+    let nothing = app::publish::changed(&ctx).await.unwrap();
     println!(
         "incremental_publish_nothing_dirty_ms: {:.1} ({} written)",
         t.elapsed().as_secs_f64() * 1e3,

@@ -41,6 +41,9 @@ enum Command {
         /// Only this source (repeatable).
         #[arg(long = "source")]
         sources: Vec<String>,
+        /// text (a line per source and per failed page) or json (the run report as one object).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
     },
     /// Run every source on its schedule until SIGINT/SIGTERM.
     Daemon {
@@ -177,6 +180,26 @@ fn load(path: Option<&Path>) -> Result<Config, ExitCode> {
     })
 }
 
+/// Loads the config and opens the store and fetcher (the context every command but `extract`,
+/// `serve` and `check-config` needs); `Err(code)` carries exit code 2 for a bad config.
+async fn open(path: Option<&Path>) -> Result<Result<Context, ExitCode>> {
+    let c = match load(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(Err(code)),
+    };
+    Ok(Ok(Context::open_async(c).await.context("cannot start")?))
+}
+
+/// Opens the context or returns the exit code from the command.
+macro_rules! open_or_exit {
+    ($path:expr) => {
+        match open($path.as_deref()).await? {
+            Ok(ctx) => ctx,
+            Err(code) => return Ok(code),
+        }
+    };
+}
+
 async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
     match command {
         Command::CheckConfig { config } => Ok(match load(config.as_deref()) {
@@ -186,57 +209,12 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
             }
             Err(code) => code,
         }),
-        Command::FetchOnce { config, sources } => {
-            let c = match load(config.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            if let Some(unknown) = sources.iter().find(|n| c.source(n).is_none()) {
-                eprintln!("error: no source named {unknown:?} in {}", c.file.display());
-                return Ok(ExitCode::from(2));
-            }
-            let mut ctx = Context::open(c).context("cannot start")?;
-            if progress {
-                let names = ctx
-                    .config
-                    .sources
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .filter(|n| sources.is_empty() || sources.iter().any(|x| x == n));
-                ctx.progress = Some(std::sync::Arc::new(agg::obs::progress::Bars::new(names)));
-            }
-            let report = app::run(&ctx, &sources).await;
-            print_report(&report);
-            Ok(if report.clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
-        Command::Daemon { config } => {
-            let c = match load(config.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            let ctx = Context::open(c).context("cannot start")?;
-            let cancel = agg::daemon::shutdown_signal();
-            let server = match ctx.config.server {
-                Some(_) => {
-                    let mut opts = agg::serve::ServeOptions::from_config(&ctx.config);
-                    opts.metrics = Some(ctx.metrics.clone());
-                    Some(start_server(opts, &cancel).await?)
-                }
-                None => None,
-            };
-            tracing::info!(sources = ctx.config.sources.len(), "daemon started");
-            agg::daemon::run(ctx, cancel.clone()).await;
-            cancel.cancel();
-            if let Some(server) = server {
-                let _ = server.await;
-            }
-            tracing::info!("daemon stopped");
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::FetchOnce {
+            config,
+            sources,
+            format,
+        } => fetch_once(config, sources, &format, progress).await,
+        Command::Daemon { config } => daemon(open_or_exit!(config)).await,
         Command::Serve { config, listen } => {
             let c = match load(config.as_deref()) {
                 Ok(c) => c,
@@ -251,12 +229,8 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::BuildFeeds { config } => {
-            let c = match load(config.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            let ctx = Context::open(c).context("cannot start")?;
-            let report = app::publish_feeds(&ctx).await.map_err(anyhow::Error::msg)?;
+            let ctx = open_or_exit!(config);
+            let report = app::publish::all(&ctx).await?;
             println!(
                 "feeds: {} written, {} unchanged",
                 report.written.len(),
@@ -265,43 +239,25 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { config, format } => {
-            let c = match load(config.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            let ctx = Context::open(c).context("cannot start")?;
-            Ok(print_status(&ctx, &format)?)
+            let ctx = open_or_exit!(config);
+            print_status(&ctx, &format).await
         }
         Command::Forget { config, url } => {
-            let c = match load(config.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
             let Ok(url) = url::Url::parse(&url) else {
                 eprintln!("error: not an absolute URL: {url:?}");
                 return Ok(ExitCode::from(2));
             };
-            let ctx = Context::open(c).context("cannot start")?;
-            match agg::app::forget::forget(&ctx.store, &url)? {
-                Some(item) => {
-                    println!("forgot {} ({}): deleted {}", item.id, item.url, item.path);
-                    app::remove_uploaded_content(&ctx, &item.path)
-                        .await
-                        .map_err(anyhow::Error::msg)?;
-                }
+            let ctx = open_or_exit!(config);
+            match app::forget::forget_url(&ctx, &url).await? {
+                Some(item) => println!("forgot {} ({}): deleted {}", item.id, item.url, item.path),
                 None => println!("{url}: not stored; it will not be"),
             }
-            app::publish_feeds(&ctx).await.map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::DedupReport { config } => {
-            let c = match load(config.as_deref()) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            let ctx = Context::open(c).context("cannot start")?;
-            let groups = ctx.store.duplicate_groups()?;
-            print!("{}", agg::app::forget::render(&groups));
+            let ctx = open_or_exit!(config);
+            let groups = ctx.blocking(|ctx| ctx.store.duplicate_groups()).await?;
+            print!("{}", app::forget::render(&groups));
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract {
@@ -310,42 +266,112 @@ async fn dispatch(command: Command, progress: bool) -> Result<ExitCode> {
             format,
             timezone,
             allow_private_networks,
-        } => {
-            let tz = match timezone.as_str() {
-                "auto" => None,
-                name => match name.parse::<chrono_tz::Tz>() {
-                    Ok(tz) => Some(tz),
-                    Err(_) => {
-                        eprintln!("error: unknown time zone {name:?}");
-                        return Ok(ExitCode::from(2));
-                    }
-                },
-            };
-            let opts = agg::extract::batch::BatchOptions {
-                url,
-                timezone: tz,
-                allow_private_networks,
-            };
-            let mut failed = false;
-            let mut out = std::io::stdout().lock();
-            for input in &inputs {
-                let result = agg::extract::batch::extract_input(input, &opts).await;
-                failed |= result.error.is_some();
-                if format == "json" {
-                    writeln!(out, "{}", serde_json::to_string(&result)?)?;
-                } else if let Some(e) = &result.error {
-                    eprintln!("error: {input}: {e}");
-                } else {
-                    writeln!(out, "{}", result.to_markdown())?;
-                }
+        } => extract(inputs, url, &format, &timezone, allow_private_networks).await,
+    }
+}
+
+/// `agg fetch-once`: runs the sources, prints the report (text or JSON), exit 1 unless clean.
+async fn fetch_once(
+    config: Option<PathBuf>,
+    sources: Vec<String>,
+    format: &str,
+    progress: bool,
+) -> Result<ExitCode> {
+    let c = match load(config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if let Some(unknown) = sources.iter().find(|n| c.source(n).is_none()) {
+        eprintln!("error: no source named {unknown:?} in {}", c.file.display());
+        return Ok(ExitCode::from(2));
+    }
+    let mut ctx = Context::open_async(c).await.context("cannot start")?;
+    if progress {
+        let names: Vec<&str> = ctx
+            .config
+            .sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| sources.is_empty() || sources.iter().any(|x| x == n))
+            .collect();
+        let bars = std::sync::Arc::new(agg::obs::progress::Bars::new(names));
+        ctx = ctx.with_progress(bars);
+    }
+    let report = app::run(&ctx, &sources).await;
+    let mut out = std::io::stdout().lock();
+    match format {
+        "json" => writeln!(out, "{}", serde_json::to_string(&report)?)?,
+        _ => write!(out, "{}", report.text())?,
+    }
+    Ok(if report.clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `agg daemon`: serves when `server.listen` is set, runs sources until a stop signal.
+async fn daemon(ctx: Context) -> Result<ExitCode> {
+    let cancel = agg::daemon::shutdown_signal();
+    let server = match ctx.config.server {
+        Some(_) => {
+            let mut opts = agg::serve::ServeOptions::from_config(&ctx.config);
+            opts.metrics = Some(ctx.metrics.clone());
+            Some(start_server(opts, &cancel).await?)
+        }
+        None => None,
+    };
+    tracing::info!(sources = ctx.config.sources.len(), "daemon started");
+    agg::daemon::run(ctx, cancel.clone()).await;
+    cancel.cancel();
+    if let Some(server) = server {
+        let _ = server.await;
+    }
+    tracing::info!("daemon stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `agg extract`: one result per input, as Markdown or JSON lines; exit 1 when one failed.
+async fn extract(
+    inputs: Vec<String>,
+    url: Option<String>,
+    format: &str,
+    timezone: &str,
+    allow_private_networks: bool,
+) -> Result<ExitCode> {
+    let tz = match timezone {
+        "auto" => None,
+        name => match name.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                eprintln!("error: unknown time zone {name:?}");
+                return Ok(ExitCode::from(2));
             }
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+        },
+    };
+    let opts = agg::extract::batch::BatchOptions {
+        url,
+        timezone: tz,
+        allow_private_networks,
+    };
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for input in &inputs {
+        let result = agg::extract::batch::extract_input(input, &opts).await;
+        failed |= result.error.is_some();
+        if format == "json" {
+            writeln!(out, "{}", serde_json::to_string(&result)?)?;
+        } else if let Some(e) = &result.error {
+            eprintln!("error: {input}: {e}");
+        } else {
+            writeln!(out, "{}", result.to_markdown())?;
         }
     }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Binds, prints the bound address (tests and scripts read it), and serves in a task until
@@ -364,56 +390,20 @@ async fn start_server(
     Ok(tokio::spawn(server))
 }
 
-fn print_report(report: &agg::RunReport) {
-    let mut out = std::io::stdout().lock();
-    for s in &report.sources {
-        let _ = writeln!(
-            out,
-            "{}: {} new, {} updated, {} unchanged, {} failed{}",
-            s.source,
-            s.new,
-            s.updated,
-            s.unchanged,
-            s.failed,
-            s.error
-                .as_deref()
-                .map(|e| format!(" (error: {e})"))
-                .unwrap_or_default()
-        );
-        for e in &s.page_errors {
-            let _ = writeln!(out, "  failed: {e}");
-        }
-    }
-    let _ = writeln!(
-        out,
-        "feeds: {} written, {} unchanged",
-        report.feeds.written.len(),
-        report.feeds.unchanged
-    );
-    if let Some(e) = &report.publish_error {
-        let _ = writeln!(out, "feeds failed: {e}");
-    }
-    match &report.hook {
-        Some(agg::app::hooks::HookOutcome::Failed(e)) => {
-            let _ = writeln!(out, "hook failed: {e}");
-        }
-        Some(agg::app::hooks::HookOutcome::TimedOut) => {
-            let _ = writeln!(out, "hook failed: timed out and was killed");
-        }
-        _ => {}
-    }
-}
-
-fn print_status(ctx: &Context, format: &str) -> Result<ExitCode> {
-    let statuses = agg::app::status::collect(ctx)?;
+async fn print_status(ctx: &Context, format: &str) -> Result<ExitCode> {
+    let (statuses, items) = ctx
+        .blocking(|ctx| -> Result<_, agg::store::StoreError> {
+            Ok((app::status::collect(ctx)?, ctx.store.count_items()?))
+        })
+        .await?;
     if format == "json" {
         println!("{}", serde_json::to_string_pretty(&statuses)?);
     } else {
         print!(
             "{}",
-            agg::app::status::render_text(&statuses, ctx.config.site.timezone)
+            app::status::render_text(&statuses, ctx.config.site.timezone)
         );
-        println!("items: {}", ctx.store.count_items()?);
+        println!("items: {items}");
     }
     Ok(if statuses.iter().any(|s| s.unhealthy()) {
         ExitCode::from(1)

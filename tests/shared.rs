@@ -540,7 +540,7 @@ fn copies_seen_by_two_workers_at_once_become_one_item() {
 #[test]
 fn a_cut_connection_is_reopened() {
     let Some(url) = pg::database() else { return };
-    let store = agg::store::Store::postgres(&url).unwrap();
+    let (store, coordination) = agg::store::Store::postgres(&url, None).unwrap();
     let state = agg::store::SourceState {
         failures: 3,
         ..Default::default()
@@ -570,7 +570,7 @@ fn a_cut_connection_is_reopened() {
     assert_eq!(store.host_pauses(0).unwrap().len(), 1);
     // While a shared lock is held, a lost connection is an error: the server released the
     // lock with the session, so carrying on would decide without it.
-    let lock = store.shared_lock(agg::store::LOCK_DECIDE).unwrap();
+    let lock = coordination.lock(agg::store::Lock::Decide).unwrap();
     pg::query(
         &url,
         &format!(
@@ -593,7 +593,7 @@ fn tls_to_the_database_with_a_private_ca() {
     };
     let strict = format!("{url}?sslmode=require");
     // An unknown CA is refused, naming the store.
-    let err = match agg::store::Store::postgres(&strict) {
+    let err = match agg::store::Store::postgres(&strict, None) {
         Ok(_) => panic!("a certificate from an unknown CA was accepted"),
         Err(e) => e.to_string(),
     };
@@ -601,7 +601,11 @@ fn tls_to_the_database_with_a_private_ca() {
         err.contains("postgres store") && err.contains("127.0.0.1"),
         "{err}"
     );
-    let store = agg::store::Store::postgres_with(&strict, Some(&ca)).unwrap();
+    let ca_certs = agg::store::CaCerts {
+        origin: format!("store.ca_file {}", ca.display()),
+        pem: std::fs::read(&ca).unwrap(),
+    };
+    let (store, _) = agg::store::Store::postgres(&strict, Some(&ca_certs)).unwrap();
     store
         .put_source_state("s", &agg::store::SourceState::default())
         .unwrap();

@@ -3,7 +3,7 @@
 //! a known item under another URL, or a copy of a stored story?).
 //!
 //! Only store reads and small bookkeeping writes (tombstoning an item whose file was deleted)
-//! happen here; fetching and writing files stay in the pipeline.
+//! happen here; fetching and writing files stay in the page flow (`app::page`).
 
 use std::path::Path;
 
@@ -12,8 +12,9 @@ use url::Url;
 
 use crate::dedup::url::identity_key;
 use crate::dedup::{Fingerprint, Settings, find_copy, fingerprint_paragraphs, text};
-use crate::fetch::Validators;
-use crate::store::{Store, StoreError, file_deleted};
+use crate::model::Validators;
+use crate::store::{Store, StoreError};
+use crate::util::fsutil::file_deleted;
 
 /// What to do with a link before fetching it.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,14 +31,16 @@ pub enum Before {
     },
 }
 
-/// Decides about `url`, listed by `source` at `now`. An item whose Markdown file was deleted
-/// is tombstoned here, when its URL shows up again.
+/// Decides about `url`, listed by `source` at `now`. Where a deleted Markdown file means
+/// "forget it" (`deletes_by_file`), an item whose file was deleted is tombstoned here, when
+/// its URL shows up again.
 pub fn before_fetch(
     store: &Store,
     source: &str,
     url: &Url,
     recheck_hours: u64,
     now: DateTime<FixedOffset>,
+    deletes_by_file: bool,
 ) -> Result<Before, StoreError> {
     let key = identity_key(url);
     if store.is_tombstoned(&key, None)? {
@@ -53,9 +56,7 @@ pub fn before_fetch(
     let Some(item) = seen.map(|id| store.item(&id)).transpose()?.flatten() else {
         return Ok(Before::Skip);
     };
-    // On a shared store the file may live on another worker's machine: deletions there go
-    // through `agg forget`, never through a missing local file.
-    if !store.is_shared() && file_deleted(Path::new(&item.path)) {
+    if deletes_by_file && file_deleted(Path::new(&item.path)) {
         let item_key =
             Url::parse(&item.url).map_or_else(|_| item.url.clone(), |u| identity_key(&u));
         store.tombstone(&item_key, &item.url, Some(&item.id), "file deleted")?;
@@ -96,23 +97,7 @@ pub enum After {
     Copy { item_id: String, distance: u32 },
 }
 
-/// Decides about an article of `source` whose canonical URL is `canonical` and plain text
-/// `text`. `recheck` is the item a re-check fetched it for; `new_id` the id a new item gets.
-pub fn after_extract(
-    store: &Store,
-    settings: &Settings,
-    source: &str,
-    canonical: &Url,
-    new_id: &str,
-    recheck: Option<&str>,
-    text: &str,
-) -> Result<(After, Fingerprint), StoreError> {
-    let fp = fingerprint(store, settings, source, recheck.unwrap_or(new_id), text)?;
-    let verdict = decide(store, settings, canonical, new_id, recheck, &fp)?;
-    Ok((verdict, fp))
-}
-
-/// The fingerprint of an extracted text (reads the store, writes nothing): the pipeline
+/// The fingerprint of an extracted text (reads the store, writes nothing): the page flow
 /// computes it in parallel, before taking the lock that [`decide`] runs under.
 pub fn fingerprint(
     store: &Store,

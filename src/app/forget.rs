@@ -8,6 +8,32 @@ use url::Url;
 use crate::dedup::url::{clean, identity_key};
 use crate::store::{DuplicateGroup, Store, StoreError, StoredItem};
 
+/// Why `agg forget` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgetError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Upload(#[from] super::upload::UploadError),
+    #[error(transparent)]
+    Feeds(#[from] super::publish::FeedsError),
+}
+
+/// `agg forget URL`: forgets the article (see [`forget`]), deletes its uploaded copy, and
+/// republishes every feed. Returns the item that was removed.
+pub async fn forget_url(
+    ctx: &super::Context,
+    url: &Url,
+) -> Result<Option<StoredItem>, ForgetError> {
+    let at = url.clone();
+    let item = ctx.blocking(move |ctx| forget(&ctx.store, &at)).await?;
+    if let Some(item) = &item {
+        super::upload::remove(ctx, &item.path).await?;
+    }
+    super::publish::all(ctx).await?;
+    Ok(item)
+}
+
 /// Forgets the article at `url` (any URL it was seen under): its Markdown file is deleted, its
 /// item removed (the next feed build drops it) and its identity tombstoned so no run recreates
 /// it. An unknown URL is tombstoned all the same. Returns the item that was removed.

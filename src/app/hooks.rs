@@ -13,8 +13,19 @@ use crate::config::HookSettings;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HookOutcome {
     Ok,
-    Failed(String),
+    Failed(HookError),
     TimedOut,
+}
+
+/// Why a hook failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HookError {
+    #[error("cannot start {program}: {cause}")]
+    Start { program: String, cause: String },
+    #[error("{program} exited with {status}")]
+    Exit { program: String, status: String },
+    #[error("{program}: {cause}")]
+    Wait { program: String, cause: String },
 }
 
 impl HookOutcome {
@@ -23,6 +34,15 @@ impl HookOutcome {
             HookOutcome::Ok => "ok",
             HookOutcome::Failed(_) => "failed",
             HookOutcome::TimedOut => "timeout",
+        }
+    }
+
+    /// Why the hook failed, as one line; `None` when it did not.
+    pub fn failure(&self) -> Option<String> {
+        match self {
+            HookOutcome::Ok => None,
+            HookOutcome::Failed(e) => Some(e.to_string()),
+            HookOutcome::TimedOut => Some("timed out and was killed".into()),
         }
     }
 }
@@ -41,7 +61,10 @@ pub async fn after_run(settings: &HookSettings) -> Option<HookOutcome> {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(hook = %program, error = %e, "cannot start after_run hook");
-            return Some(HookOutcome::Failed(format!("cannot start {program}: {e}")));
+            return Some(HookOutcome::Failed(HookError::Start {
+                program: program.clone(),
+                cause: e.to_string(),
+            }));
         }
     };
     let stdout = child
@@ -54,8 +77,14 @@ pub async fn after_run(settings: &HookSettings) -> Option<HookOutcome> {
         .map(|s| tokio::spawn(log_lines(program.clone(), "stderr", s)));
     let outcome = match tokio::time::timeout(settings.timeout, child.wait()).await {
         Ok(Ok(status)) if status.success() => HookOutcome::Ok,
-        Ok(Ok(status)) => HookOutcome::Failed(format!("{program} exited with {status}")),
-        Ok(Err(e)) => HookOutcome::Failed(format!("{program}: {e}")),
+        Ok(Ok(status)) => HookOutcome::Failed(HookError::Exit {
+            program: program.clone(),
+            status: status.to_string(),
+        }),
+        Ok(Err(e)) => HookOutcome::Failed(HookError::Wait {
+            program: program.clone(),
+            cause: e.to_string(),
+        }),
         Err(_) => {
             let _ = child.kill().await;
             HookOutcome::TimedOut

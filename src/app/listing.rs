@@ -1,5 +1,5 @@
 //! Listing a source: fetch its listing document(s) conditionally and hand the bytes to the pure
-//! parsers in `source`. A 304 means nothing new and costs no parse.
+//! parsers in [`crate::listing`]. A 304 means nothing new and costs no parse.
 
 use chrono_tz::Tz;
 use url::Url;
@@ -8,7 +8,7 @@ use crate::config::{Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::listing::{self, SourceError, sitemap::Sitemap};
 use crate::model::Link;
-use crate::store::SourceState;
+use crate::model::SourceState;
 
 /// How many child sitemaps of a sitemap index are read per run (newest first).
 pub const MAX_CHILD_SITEMAPS: usize = 5;
@@ -17,12 +17,8 @@ pub const MAX_CHILD_SITEMAPS: usize = 5;
 pub enum ListError {
     #[error(transparent)]
     Fetch(#[from] FetchError),
-    #[error("{url}: {source}")]
-    Parse {
-        url: String,
-        #[source]
-        source: SourceError,
-    },
+    #[error("{url}: {cause}")]
+    Parse { url: String, cause: SourceError },
 }
 
 /// The links a source lists now, and the validators to send next time.
@@ -85,9 +81,9 @@ pub async fn list(
             validators,
         }),
         Fetched::Page(page) => {
-            let links = parse(&page).map_err(|source| ListError::Parse {
+            let links = parse(&page).map_err(|cause| ListError::Parse {
                 url: url.to_string(),
-                source,
+                cause,
             })?;
             Ok(Listed {
                 links,
@@ -118,9 +114,9 @@ async fn list_sitemap(
         Fetched::Page(p) => p,
     };
     let parse = |p: &crate::fetch::Page| {
-        listing::sitemap::parse(&p.body, &p.url, tz).map_err(|source| ListError::Parse {
+        listing::sitemap::parse(&p.body, &p.url, tz).map_err(|cause| ListError::Parse {
             url: p.url.to_string(),
-            source,
+            cause,
         })
     };
     let links = match parse(&page)? {

@@ -38,7 +38,7 @@ impl SourceStatus {
     }
 }
 
-/// The status of every configured source.
+/// The status of every configured source (reads the store: call it from a blocking thread).
 pub fn collect(ctx: &Context) -> Result<Vec<SourceStatus>, StoreError> {
     let now = Utc::now();
     let tz = ctx.config.site.timezone;
@@ -53,9 +53,9 @@ pub fn collect(ctx: &Context) -> Result<Vec<SourceStatus>, StoreError> {
                 .written_since(&s.name, now - chrono::Duration::hours(24))?;
             let h = health::evaluate(&ctx.store, &s.name)?;
             // On a shared store the next run is what the workers agreed on, not a local guess.
-            let lease = match ctx.store.is_shared() {
-                true => ctx.store.lease(&s.name)?,
-                false => None,
+            let lease = match &ctx.coordination {
+                Some(c) => c.lease(&s.name)?,
+                None => None,
             };
             let next_run = match &lease {
                 Some(l) => DateTime::from_timestamp_millis(l.next_due_ms),

@@ -32,12 +32,8 @@ pub struct ConfigIssue {
 /// Why a config could not be loaded: every problem found, not just the first.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read config {path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
     #[error("{}", issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid { issues: Vec<ConfigIssue> },
 }
@@ -301,9 +297,9 @@ impl Source {
 impl Config {
     /// Loads and compiles the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         Config::parse(&text, path)
     }

@@ -82,6 +82,15 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || o[0] >= 240)
 }
 
+/// Why the guarded resolver gave no address (found in a failed request's error chain).
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("cannot resolve host {host}")]
+    NotFound { host: String },
+    #[error("{host} resolves only to non-public addresses (refused)")]
+    NonPublic { host: String },
+}
+
 /// A DNS resolver that drops non-public addresses for hosts the policy does not allow.
 #[derive(Debug, Clone)]
 pub struct GuardedResolver {
@@ -98,16 +107,15 @@ impl Resolve for GuardedResolver {
                 (lookup.as_str(), 0).to_socket_addrs().map(|a| a.collect())
             })
             .await
-            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??;
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?
+            .map_err(|_| Box::new(ResolveError::NotFound { host: host.clone() }))?;
             let allowed = policy.host_allowed(&host);
             let ok: Vec<SocketAddr> = addrs
                 .into_iter()
                 .filter(|a| allowed || is_public(a.ip()))
                 .collect();
             if ok.is_empty() {
-                return Err(
-                    format!("{host} resolves only to non-public addresses (refused)").into(),
-                );
+                return Err(Box::new(ResolveError::NonPublic { host }).into());
             }
             Ok(Box::new(ok.into_iter()) as Addrs)
         })

@@ -70,12 +70,8 @@ pub enum FetchError {
     Timeout { url: String },
     #[error("{url}: {message}")]
     Refused { url: String, message: String },
-    #[error("cannot read {path}: {source}")]
-    File {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read {path}: {cause}")]
+    File { path: String, cause: std::io::Error },
     #[error("{url}: disallowed by robots.txt")]
     Robots { url: String },
     #[error("{url}: host asked to wait {secs} s more (Retry-After)")]
@@ -313,9 +309,9 @@ impl Fetcher {
             url: url.to_string(),
             message: "not a local file path".into(),
         })?;
-        let file_err = |source| FetchError::File {
+        let file_err = |cause| FetchError::File {
             path: path.display().to_string(),
-            source,
+            cause,
         };
         let meta = tokio::fs::metadata(&path).await.map_err(file_err)?;
         if meta.len() as usize > self.max_body {
@@ -410,28 +406,97 @@ impl Fetcher {
 }
 
 fn classify(url: &Url, e: reqwest::Error) -> FetchError {
+    let url = url.to_string();
     if e.is_timeout() {
-        return FetchError::Timeout {
-            url: url.to_string(),
-        };
+        return FetchError::Timeout { url };
     }
-    // The chain carries the useful part ("connection refused", "refused: non-public").
+    // The chain carries the useful part ("redirect loop", "refused: non-public").
     if e.is_redirect()
         && let Some(inner) = std::error::Error::source(&e)
     {
         return FetchError::Refused {
-            url: url.to_string(),
+            url,
             message: inner.to_string(),
         };
     }
-    let mut message = e.to_string();
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        message = format!("{message}: {s}");
-        src = s.source();
+    match cause(&e) {
+        Cause::Timeout => FetchError::Timeout { url },
+        Cause::Message(message) => FetchError::Network { url, message },
     }
-    FetchError::Network {
-        url: url.to_string(),
-        message,
+}
+
+/// What a failed request's error chain says a person can act on.
+#[derive(Debug, PartialEq)]
+enum Cause {
+    Timeout,
+    Message(String),
+}
+
+/// The actionable part of an error chain: the resolver's verdict, the socket's error kind, or
+/// the innermost message (reqwest's outer layers repeat the URL and name their own layers).
+fn cause(e: &(dyn std::error::Error + 'static)) -> Cause {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(r) = e.downcast_ref::<guard::ResolveError>() {
+            return Cause::Message(r.to_string());
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            let said = match io.kind() {
+                TimedOut => return Cause::Timeout,
+                ConnectionRefused => "connection refused",
+                ConnectionReset => "connection reset by the server",
+                ConnectionAborted => "connection aborted",
+                UnexpectedEof => "connection closed before the response ended",
+                _ => "",
+            };
+            if !said.is_empty() {
+                return Cause::Message(said.into());
+            }
+        }
+        next = e.source();
+    }
+    Cause::Message(crate::util::error::root(e).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error wrapping another, as reqwest's layers do (printing their own words only).
+    #[derive(Debug, thiserror::Error)]
+    #[error("error sending request for url (https://i.news.qq.com/x): client error (Connect)")]
+    struct Layer(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+    #[test]
+    fn a_failure_names_its_actionable_cause_once() {
+        let dns = Layer(Box::new(guard::ResolveError::NotFound {
+            host: "i.news.qq.com".into(),
+        }));
+        assert_eq!(
+            cause(&dns),
+            Cause::Message("cannot resolve host i.news.qq.com".into())
+        );
+        let refused = Layer(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(cause(&refused), Cause::Message("connection refused".into()));
+        let slow = Layer(Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)));
+        assert_eq!(cause(&slow), Cause::Timeout);
+        let tls = Layer(Box::new(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        )));
+        assert_eq!(
+            cause(&tls),
+            Cause::Message("invalid peer certificate: UnknownIssuer".into())
+        );
+        let e = FetchError::Network {
+            url: "https://i.news.qq.com/x".into(),
+            message: "cannot resolve host i.news.qq.com".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "https://i.news.qq.com/x: cannot resolve host i.news.qq.com"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::app::{Progress, SourceReport};
+use super::events::{Counts, Progress};
 
 pub struct Bars {
     multi: MultiProgress,
@@ -62,11 +62,11 @@ impl Progress for Bars {
         self.with(source, |b| b.inc(1));
     }
 
-    fn source_done(&self, r: &SourceReport) {
-        let msg = match &r.error {
-            Some(_) => "listing failed".to_string(),
-            None => format!("{} new, {} updated, {} failed", r.new, r.updated, r.failed),
+    fn source_done(&self, source: &str, c: &Counts, listing_failed: bool) {
+        let msg = match listing_failed {
+            true => "listing failed".to_string(),
+            false => format!("{} new, {} updated, {} failed", c.new, c.updated, c.failed),
         };
-        self.with(&r.source, |b| b.finish_with_message(msg));
+        self.with(source, |b| b.finish_with_message(msg));
     }
 }

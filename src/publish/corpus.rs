@@ -259,10 +259,10 @@ fn publish_one(
         let path = feed.path(format);
         // Rendering into memory only fails on a writer bug; it is reported as this file's
         // failure rather than a panic.
-        let bytes = fit::render_within(&feed, site, format, opts.max_bytes).map_err(|source| {
+        let bytes = fit::render_within(&feed, site, format, opts.max_bytes).map_err(|cause| {
             PublishError::Write {
                 path: feeds_dir.join(&path).display().to_string(),
-                source,
+                cause,
             }
         })?;
         write(feeds_dir, &path, &bytes, remote, &mut report)?;

@@ -86,12 +86,8 @@ pub struct PublishReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot write {path}: {cause}")]
+    Write { path: String, cause: std::io::Error },
     #[error("cannot read feed items: {0}")]
     Read(String),
     /// The local files were written; some uploads were not (one message each).
@@ -267,10 +263,10 @@ pub fn publish(
             // Rendering into memory only fails on a writer bug; it is reported as this file's
             // failure rather than a panic.
             let bytes =
-                fit::render_within(feed, &site, format, opts.max_bytes).map_err(|source| {
+                fit::render_within(feed, &site, format, opts.max_bytes).map_err(|cause| {
                     PublishError::Write {
                         path: feeds_dir.join(&path).display().to_string(),
-                        source,
+                        cause,
                     }
                 })?;
             write(feeds_dir, &path, &bytes, None, &mut report)?;
@@ -302,10 +298,10 @@ fn write(
     match fsutil::write_if_changed(&path, bytes) {
         Ok(true) => report.written.push(rel.to_string()),
         Ok(false) => report.unchanged += 1,
-        Err(source) => {
+        Err(cause) => {
             return Err(PublishError::Write {
                 path: path.display().to_string(),
-                source,
+                cause,
             });
         }
     }

@@ -52,19 +52,17 @@ pub const DIGEST_KEY: &str = "agg-sha256";
 pub enum S3Error {
     #[error("publish.s3: cannot upload to bucket {bucket}: {message}")]
     Setup { bucket: String, message: String },
-    #[error("cannot upload s3://{bucket}/{key}: {source}")]
+    #[error("cannot upload s3://{bucket}/{key}: {cause}")]
     Upload {
         bucket: String,
         key: String,
-        #[source]
-        source: object_store::Error,
+        cause: object_store::Error,
     },
-    #[error("cannot delete s3://{bucket}/{key}: {source}")]
+    #[error("cannot delete s3://{bucket}/{key}: {cause}")]
     Delete {
         bucket: String,
         key: String,
-        #[source]
-        source: object_store::Error,
+        cause: object_store::Error,
     },
     #[error(
         "cannot upload s3://{bucket}/{key}: still contended after {MAX_ATTEMPTS} conditional writes"
@@ -212,10 +210,10 @@ impl Remote {
         let result = self.runtime.block_on(async {
             let client = client?;
             let path = KeyPath::from(key.as_str());
-            let delete_err = |source| S3Error::Delete {
+            let delete_err = |cause| S3Error::Delete {
                 bucket: self.bucket.clone(),
                 key: key.clone(),
-                source,
+                cause,
             };
             match current(client, &path).await.map_err(delete_err)? {
                 None => Ok(Outcome::Deleted),
@@ -260,10 +258,10 @@ impl Remote {
         bytes: &[u8],
     ) -> Result<Outcome, S3Error> {
         let path = KeyPath::from(key);
-        let upload_err = |source| S3Error::Upload {
+        let upload_err = |cause| S3Error::Upload {
             bucket: self.bucket.clone(),
             key: key.to_string(),
-            source,
+            cause,
         };
         let digest = hex_sha256(bytes);
         let payload = PutPayload::from(bytes::Bytes::copy_from_slice(bytes));

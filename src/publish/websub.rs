@@ -21,19 +21,19 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum WebsubError {
     #[error("cannot build HTTP client for WebSub: {0}")]
-    Client(#[source] reqwest::Error),
+    Client(String),
     #[error("hub {hub} refused the ping for {url}: HTTP {status}")]
     Status {
         hub: String,
         url: String,
         status: u16,
     },
-    #[error("hub {hub} unreachable for {url}")]
+    #[error("hub {hub} unreachable for {url}: {cause}")]
     Request {
         hub: String,
         url: String,
-        #[source]
-        source: reqwest::Error,
+        /// The innermost cause (connection refused, timed out, ...).
+        cause: String,
     },
 }
 
@@ -52,7 +52,7 @@ impl Pinger {
             .connect_timeout(TIMEOUT)
             .no_proxy()
             .build()
-            .map_err(WebsubError::Client)?;
+            .map_err(|e| WebsubError::Client(e.to_string()))?;
         Ok(Pinger {
             client,
             hub,
@@ -86,12 +86,12 @@ impl Pinger {
                     let retry = status == 408 || status == 429 || status >= 500;
                     (retry, self.status_error(feed_url, status))
                 }
-                Err(source) => (
+                Err(e) => (
                     true,
                     WebsubError::Request {
                         hub: self.hub.to_string(),
                         url: feed_url.to_string(),
-                        source,
+                        cause: crate::util::error::root(&e).to_string(),
                     },
                 ),
             };

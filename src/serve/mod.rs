@@ -75,21 +75,17 @@ impl ServeOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind { addr: String, cause: std::io::Error },
 }
 
 /// Binds the listening socket (`host:port`; port 0 picks a free one).
 pub async fn bind(addr: &str) -> Result<TcpListener, ServeError> {
     TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Bind {
+        .map_err(|cause| ServeError::Bind {
             addr: addr.to_string(),
-            source,
+            cause,
         })
 }
 

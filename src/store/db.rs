@@ -3,8 +3,10 @@
 //! understand (`?N` placeholders, `ON CONFLICT ... DO UPDATE/NOTHING`); [`Dialect`] covers the
 //! few places where they differ.
 //!
-//! The `postgres` client drives its own small runtime, which must not run on a thread that is
-//! already driving tokio tasks: calls made from such a thread hop to a scoped thread.
+//! The drivers are synchronous (the `postgres` client drives its own small runtime, which must
+//! not run on a thread that is already driving tokio tasks): async code calls the store through
+//! [`blocking`], on tokio's blocking pool. A PostgreSQL call made anywhere else on a runtime
+//! thread still works, hopping to a scoped thread first.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -188,7 +190,7 @@ impl PgConn {
             if self.locks > 0 {
                 return Err(StoreError::LockLost);
             }
-            tracing::warn!(url = %super::redact(&self.url), "store connection lost; reconnecting");
+            tracing::warn!(url = %super::postgres::redact(&self.url), "store connection lost; reconnecting");
             let client = postgres::Client::connect(&self.url, self.tls.clone())?;
             self.statements.clear();
             self.client = Some(client);
@@ -288,9 +290,33 @@ fn dollar_placeholders(sql: &str) -> String {
     out
 }
 
-/// Runs `f` where the `postgres` client may block: not on a thread driving tokio tasks.
+thread_local! {
+    /// Set on the threads [`blocking`] runs its work on.
+    static BLOCKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` on tokio's blocking pool, where the store's synchronous drivers may block: how
+/// async code calls the store. A panic in `f` is resumed in the caller.
+pub async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    spawn_blocking(f)
+        .await
+        .unwrap_or_else(|p| std::panic::resume_unwind(p.into_panic()))
+}
+
+/// [`blocking`], handing back the task (its panic as an error) instead of waiting for it.
+pub fn spawn_blocking<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> tokio::task::JoinHandle<R> {
+    tokio::task::spawn_blocking(move || {
+        BLOCKING.with(|b| b.set(true));
+        f()
+    })
+}
+
+/// Runs `f` where the `postgres` client may block: in place on a thread of [`blocking`] or
+/// outside any runtime, else (a thread that may drive tokio tasks) on a scoped thread.
 pub(crate) fn off_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    if tokio::runtime::Handle::try_current().is_err() {
+    if BLOCKING.with(|b| b.get()) || tokio::runtime::Handle::try_current().is_err() {
         return f();
     }
     std::thread::scope(|s| {

@@ -16,87 +16,15 @@
 //!   with it ([`Store::feeds_generation`]). On PostgreSQL the shared `feed_dirty_seq`
 //!   sequence plays that part.
 //!
-//! An existing store is migrated at open: the tables are filled from the items' JSON columns.
-use super::{COLUMNS, Store, StoreError, StoredItem, row_to_raw};
+//! A store older than the index gets it filled from the items' JSON columns by its migration
+//! (`sqlite::migrations`).
+use super::items::{COLUMNS, row_to_raw};
+use super::{Store, StoreError, StoredItem};
 use crate::model::FeedItem;
 use crate::publish::{Corpus, FeedKey, FeedKind, term};
 use chrono::DateTime;
-use rusqlite::{Connection, OptionalExtension};
 
-use super::db::{Dialect, Lite, Row, Sql, p};
-
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS item_terms (
-    kind INTEGER NOT NULL,
-    slug TEXT NOT NULL,
-    item_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    published_ts INTEGER NOT NULL,
-    PRIMARY KEY (kind, slug, item_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS item_terms_newest ON item_terms(kind, slug, published_ts DESC, item_id);
-CREATE INDEX IF NOT EXISTS item_terms_item ON item_terms(item_id);
-CREATE TABLE IF NOT EXISTS feed_topics (
-    kind INTEGER NOT NULL,
-    slug TEXT NOT NULL,
-    name TEXT NOT NULL,
-    PRIMARY KEY (kind, slug)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS feed_dirty (
-    seq INTEGER PRIMARY KEY,
-    kind INTEGER NOT NULL,
-    slug TEXT NOT NULL,
-    UNIQUE (kind, slug)
-);
-CREATE TABLE IF NOT EXISTS feed_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS items_deleted_leave_feeds AFTER DELETE ON items BEGIN
-    INSERT OR REPLACE INTO feed_dirty(kind, slug)
-        SELECT kind, slug FROM item_terms WHERE item_id = old.id;
-    INSERT OR REPLACE INTO feed_dirty(kind, slug) VALUES (0, '');
-    DELETE FROM item_terms WHERE item_id = old.id;
-END;
-CREATE TRIGGER IF NOT EXISTS feed_dirty_generation AFTER INSERT ON feed_dirty BEGIN
-    -- No conflict possible: the marking statement's OR REPLACE would apply here too.
-    INSERT INTO feed_meta(key, value) SELECT 'generation', '0'
-        WHERE NOT EXISTS (SELECT 1 FROM feed_meta WHERE key = 'generation');
-    UPDATE feed_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
-END;
--- Marking a feed that is already dirty moves its seq: a change too.
-CREATE TRIGGER IF NOT EXISTS feed_dirty_generation_again AFTER UPDATE OF seq ON feed_dirty BEGIN
-    INSERT INTO feed_meta(key, value) SELECT 'generation', '0'
-        WHERE NOT EXISTS (SELECT 1 FROM feed_meta WHERE key = 'generation');
-    UPDATE feed_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
-END;
-";
-
-/// Fills `item_terms` from the items' JSON columns once (stores older than the feed index).
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let done: Option<String> = tx
-        .query_row("SELECT value FROM feed_meta WHERE key = 'terms'", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if done.is_none() {
-        let rows: Vec<(String, String, String)> = {
-            let mut stmt = tx.prepare("SELECT id, categories, tags FROM items")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<_, _>>()?
-        };
-        for (id, categories, tags) in &rows {
-            let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
-            index_item(&mut Lite(&tx), id, &list(categories), &list(tags))?;
-        }
-        tx.execute(
-            "INSERT INTO feed_meta(key, value) VALUES ('terms', '1')",
-            [],
-        )?;
-        if !rows.is_empty() {
-            tracing::info!(items = rows.len(), "feed index built from stored items");
-        }
-    }
-    Ok(tx.commit()?)
-}
+use super::db::{Dialect, Row, Sql, p};
 
 /// Marks a feed dirty again with a new `seq` (PostgreSQL: from a sequence every worker shares).
 fn mark_dirty_sql(d: Dialect) -> &'static str {

@@ -4,43 +4,10 @@
 //! `item_health` saying what extraction found (a title, a date, a thumbnail, how much body).
 //! A site redesign shows up as a sudden drop in those shares.
 
-use super::db::p;
+use super::db::{Sql, p};
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError};
-
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS runs (
-    source TEXT NOT NULL,
-    finished TEXT NOT NULL,
-    finished_ts INTEGER NOT NULL,
-    ok INTEGER NOT NULL,
-    new INTEGER NOT NULL,
-    updated INTEGER NOT NULL,
-    unchanged INTEGER NOT NULL,
-    failed INTEGER NOT NULL,
-    error TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_source ON runs(source, finished_ts DESC);
-CREATE TABLE IF NOT EXISTS item_health (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    seen_ts INTEGER NOT NULL,
-    has_title INTEGER NOT NULL,
-    has_date INTEGER NOT NULL,
-    has_thumbnail INTEGER NOT NULL,
-    body_chars INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS item_health_source ON item_health(source, seen_ts DESC);
-CREATE TABLE IF NOT EXISTS host_pauses (
-    host TEXT PRIMARY KEY,
-    until_ts INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS health_alerts (
-    source TEXT PRIMARY KEY,
-    alert TEXT NOT NULL
-);
-";
 
 /// One finished run of a source.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -145,16 +112,7 @@ impl Store {
         source: &str,
         h: &ItemHealth,
     ) -> Result<(), StoreError> {
-        self.db.with(|c| {
-            c.exec(
-                "INSERT INTO item_health(id, source, seen_ts, has_title, has_date, has_thumbnail, body_chars)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(id) DO UPDATE SET has_title = excluded.has_title, has_date = excluded.has_date,
-                    has_thumbnail = excluded.has_thumbnail, body_chars = excluded.body_chars",
-                p![id, source, Utc::now().timestamp(), h.has_title, h.has_date, h.has_thumbnail, h.body_chars as i64],
-            )
-        })?;
-        Ok(())
+        self.db.with(|c| write_item_health(c, id, source, h))
     }
 
     /// Health shares over the `window` latest items of `source`, skipping the `skip` newest.
@@ -253,6 +211,23 @@ impl Store {
         })?;
         Ok(true)
     }
+}
+
+/// Records what extraction found on item `id` of `source`.
+pub(super) fn write_item_health(
+    c: &mut dyn Sql,
+    id: &str,
+    source: &str,
+    h: &ItemHealth,
+) -> Result<(), StoreError> {
+    c.exec(
+        "INSERT INTO item_health(id, source, seen_ts, has_title, has_date, has_thumbnail, body_chars)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET has_title = excluded.has_title, has_date = excluded.has_date,
+            has_thumbnail = excluded.has_thumbnail, body_chars = excluded.body_chars",
+        p![id, source, Utc::now().timestamp(), h.has_title, h.has_date, h.has_thumbnail, h.body_chars as i64],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

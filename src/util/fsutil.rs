@@ -71,6 +71,12 @@ pub fn sweep_temp_files(dir: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
+/// Whether the file at `path` was deleted from a folder that still exists (a missing folder
+/// is a moved or unmounted tree, not a deletion).
+pub fn file_deleted(path: &Path) -> bool {
+    !path.exists() && path.parent().is_some_and(Path::is_dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use crate::dedup::shingles::Sketch;
 use crate::dedup::{Candidate, Fingerprint, simhash};
-use crate::store::db::p;
+use crate::store::db::{Sql, p};
 use crate::store::{Store, StoreError};
 
 /// A paragraph hash held by more items than this is somebody's boilerplate: it finds no
@@ -28,46 +28,8 @@ impl Store {
         threshold: u32,
     ) -> Result<(), StoreError> {
         self.ensure_bands(threshold)?;
-        let sketch = fp
-            .sketch
-            .as_ref()
-            .map(|s| (i64::from(s.total), s.to_bytes()));
-        self.db.tx(|tx| {
-            tx.exec(
-                "DELETE FROM fingerprint_bands WHERE item_id = ?1",
-                p![item_id],
-            )?;
-            tx.exec(
-                "INSERT INTO fingerprints(item_id, source, simhash) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(item_id) DO UPDATE SET simhash = excluded.simhash",
-                p![item_id, source, fp.simhash.map(|f| f as i64)],
-            )?;
-            if let Some(h) = fp.simhash {
-                for (band, value) in simhash::bands(h, threshold) {
-                    tx.exec(
-                        "INSERT INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)
-                         ON CONFLICT DO NOTHING",
-                        p![i64::from(band), value as i64, item_id],
-                    )?;
-                }
-            }
-            tx.exec("DELETE FROM sketches WHERE item_id = ?1", p![item_id])?;
-            if let Some((total, bytes)) = &sketch {
-                tx.exec(
-                    "INSERT INTO sketches(item_id, total, entries) VALUES (?1, ?2, ?3)",
-                    p![item_id, total, bytes],
-                )?;
-            }
-            tx.exec("DELETE FROM paragraphs WHERE item_id = ?1", p![item_id])?;
-            for h in &fp.paragraphs {
-                tx.exec(
-                    "INSERT INTO paragraphs(source, hash, item_id) VALUES (?1, ?2, ?3)
-                     ON CONFLICT DO NOTHING",
-                    p![source, *h as i64, item_id],
-                )?;
-            }
-            Ok(())
-        })
+        self.db
+            .tx(|tx| write_fingerprint(tx, item_id, source, fp, threshold))
     }
 
     /// The stored stories `fp` may be a copy of (oldest first): every item whose SimHash is
@@ -174,8 +136,9 @@ impl Store {
     }
 
     /// Keeps the band index in step with the threshold: bands depend on it, so a changed
-    /// threshold rebuilds the index from the fingerprints.
-    fn ensure_bands(&self, threshold: u32) -> Result<(), StoreError> {
+    /// threshold rebuilds the index from the fingerprints. Called before a fingerprint is
+    /// written ([`write_fingerprint`] does not).
+    pub(in crate::store) fn ensure_bands(&self, threshold: u32) -> Result<(), StoreError> {
         let current: Option<i64> = self.db.with(|c| {
             c.one(
                 "SELECT value FROM dedup_meta WHERE key = 'band_threshold'",
@@ -210,6 +173,55 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Writes an item's fingerprint rows inside transaction `tx` (see [`Store::put_fingerprint`];
+/// the band index must already be at `threshold`).
+pub(in crate::store) fn write_fingerprint(
+    tx: &mut dyn Sql,
+    item_id: &str,
+    source: &str,
+    fp: &Fingerprint,
+    threshold: u32,
+) -> Result<(), StoreError> {
+    let sketch = fp
+        .sketch
+        .as_ref()
+        .map(|s| (i64::from(s.total), s.to_bytes()));
+    tx.exec(
+        "DELETE FROM fingerprint_bands WHERE item_id = ?1",
+        p![item_id],
+    )?;
+    tx.exec(
+        "INSERT INTO fingerprints(item_id, source, simhash) VALUES (?1, ?2, ?3)
+             ON CONFLICT(item_id) DO UPDATE SET simhash = excluded.simhash",
+        p![item_id, source, fp.simhash.map(|f| f as i64)],
+    )?;
+    if let Some(h) = fp.simhash {
+        for (band, value) in simhash::bands(h, threshold) {
+            tx.exec(
+                "INSERT INTO fingerprint_bands(band, value, item_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                p![i64::from(band), value as i64, item_id],
+            )?;
+        }
+    }
+    tx.exec("DELETE FROM sketches WHERE item_id = ?1", p![item_id])?;
+    if let Some((total, bytes)) = &sketch {
+        tx.exec(
+            "INSERT INTO sketches(item_id, total, entries) VALUES (?1, ?2, ?3)",
+            p![item_id, total, bytes],
+        )?;
+    }
+    tx.exec("DELETE FROM paragraphs WHERE item_id = ?1", p![item_id])?;
+    for h in &fp.paragraphs {
+        tx.exec(
+            "INSERT INTO paragraphs(source, hash, item_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            p![source, *h as i64, item_id],
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -39,10 +39,13 @@ fn a_store_from_before_the_feed_index_is_indexed_at_open() {
         .put_item(&item("b", 200, &["tech"], &["  "]), &[])
         .unwrap();
     drop(store);
-    // What an older agg left: items only.
-    let conn = Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE item_terms; DROP TABLE feed_meta; DROP TABLE feed_dirty;")
-        .unwrap();
+    // What an older agg left: items only, and no numbered migration.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE item_terms; DROP TABLE feed_meta; DROP TABLE feed_dirty;
+         PRAGMA user_version = 0;",
+    )
+    .unwrap();
     drop(conn);
 
     let store = Store::open(&path).unwrap();
