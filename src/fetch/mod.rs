@@ -181,22 +181,33 @@ impl Fetcher {
         allow_file: bool,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
-        match url.scheme() {
-            "file" if allow_file => return self.read_file(url).await.map(Fetched::Page),
-            "http" | "https" => {}
-            other => {
-                return Err(FetchError::Refused {
-                    url: url.to_string(),
-                    message: format!("unsupported scheme {other}"),
-                });
-            }
+        if url.scheme() == "file" && allow_file {
+            return self.read_file(url).await.map(Fetched::Page);
         }
-        self.policy
-            .check_url(url)
-            .map_err(|message| FetchError::Refused {
-                url: url.to_string(),
-                message,
-            })?;
+        let host = self.admit(url).await?;
+        let _permit = self.global.acquire().await.expect("semaphore never closed");
+        let _host_permit = self.hosts.acquire(&host).await;
+        let started = Instant::now();
+        let resp = self.send(url, validators).await?;
+        let status = resp.status().as_u16();
+        tracing::debug!(url = %url, status, elapsed_ms = started.elapsed().as_millis() as u64, "response");
+        let Some(resp) = self.judge(resp, url, &host).await? else {
+            return Ok(Fetched::NotModified);
+        };
+        self.read_page(resp, url, started).await.map(Fetched::Page)
+    }
+
+    /// Whether `url` may be requested now: its scheme, the network guard, a `Retry-After`
+    /// pause of its host, robots.txt. Returns the host.
+    async fn admit(&self, url: &Url) -> Result<String, FetchError> {
+        let refused = |message: String| FetchError::Refused {
+            url: url.to_string(),
+            message,
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refused(format!("unsupported scheme {}", url.scheme())));
+        }
+        self.policy.check_url(url).map_err(refused)?;
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         if let Some(until) = self.hosts.blocked_until(&host).await {
             return Err(FetchError::Postponed {
@@ -209,8 +220,15 @@ impl Fetcher {
                 url: url.to_string(),
             });
         }
-        let _permit = self.global.acquire().await.expect("semaphore never closed");
-        let _host_permit = self.hosts.acquire(&host).await;
+        Ok(host)
+    }
+
+    /// Sends the request (conditional with `validators`) and reports its status.
+    async fn send(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<reqwest::Response, FetchError> {
         let mut req = self.client.get(url.clone());
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
@@ -220,20 +238,24 @@ impl Fetcher {
                 req = req.header(header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let started = Instant::now();
-        let resp = req.send().await.map_err(|e| {
-            if let Some(o) = &self.observer {
-                o.response(None);
-            }
-            classify(url, e)
-        })?;
-        let status = resp.status().as_u16();
+        let resp = req.send().await;
         if let Some(o) = &self.observer {
-            o.response(Some(status));
+            o.response(resp.as_ref().ok().map(|r| r.status().as_u16()));
         }
-        tracing::debug!(url = %url, status, elapsed_ms = started.elapsed().as_millis() as u64, "response");
+        resp.map_err(|e| classify(url, e))
+    }
+
+    /// Classifies a response: a body to read, a 304 (`None`), or a failure. A 429/503 pauses
+    /// the host for its `Retry-After`.
+    async fn judge(
+        &self,
+        resp: reqwest::Response,
+        url: &Url,
+        host: &str,
+    ) -> Result<Option<reqwest::Response>, FetchError> {
+        let status = resp.status().as_u16();
         if status == 304 {
-            return Ok(Fetched::NotModified);
+            return Ok(None);
         }
         if status == 429 || status == 503 {
             let delay = resp
@@ -242,7 +264,7 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .and_then(host::parse_retry_after)
                 .unwrap_or(host::DEFAULT_RETRY_AFTER);
-            let until = self.hosts.block(&host, delay).await;
+            let until = self.hosts.block(host, delay).await;
             tracing::warn!(url = %url, status, retry_after_s = delay.as_secs(), "host asked us to wait");
             return Err(FetchError::Postponed {
                 url: url.to_string(),
@@ -267,7 +289,17 @@ impl Fetcher {
                 status,
             });
         }
-        let final_url = resp.url().clone();
+        Ok(Some(resp))
+    }
+
+    /// Reads a successful response into a page (`started`: when its request started).
+    async fn read_page(
+        &self,
+        resp: reqwest::Response,
+        url: &Url,
+        started: Instant,
+    ) -> Result<Page, FetchError> {
+        let (final_url, status) = (resp.url().clone(), resp.status().as_u16());
         let h = resp.headers();
         let get = |name| {
             h.get(name)
@@ -283,13 +315,13 @@ impl Fetcher {
         if let Some(o) = &self.observer {
             o.fetched(body.len(), started.elapsed().as_secs_f64());
         }
-        Ok(Fetched::Page(Page {
+        Ok(Page {
             url: final_url,
             status,
             content_type,
             body,
             validators,
-        }))
+        })
     }
 
     /// Fetches and insists on a body (a 304 without validators cannot happen; with them it is

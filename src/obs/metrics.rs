@@ -89,70 +89,73 @@ impl Metrics {
             hook_runs: Family::default(),
             extraction_health: Family::default(),
         };
-        {
-            let mut r = m.registry.lock().expect("fresh mutex");
-            r.register(
-                "pages",
-                "Article pages processed, by source and outcome",
-                m.pages.clone(),
-            );
-            r.register(
-                "listings",
-                "Source listings fetched, by source and outcome",
-                m.listings.clone(),
-            );
-            r.register(
-                "http_responses",
-                "HTTP responses by status class",
-                m.http_responses.clone(),
-            );
-            r.register(
-                "fetched_bytes",
-                "Decoded body bytes fetched",
-                m.fetched_bytes.clone(),
-            );
-            r.register(
-                "fetch_duration_seconds",
-                "Time to fetch one page",
-                m.fetch_seconds.clone(),
-            );
-            r.register(
-                "extract_duration_seconds",
-                "Time to extract one page",
-                m.extract_seconds.clone(),
-            );
-            r.register(
-                "items_written",
-                "Markdown files written, by source and outcome (new, updated)",
-                m.items_written.clone(),
-            );
-            r.register(
-                "feeds_published",
-                "Feed files rewritten because their bytes changed",
-                m.feeds_published.clone(),
-            );
-            r.register(
-                "source_last_success_timestamp_seconds",
-                "Unix time of each source's last clean run",
-                m.last_success.clone(),
-            );
-            r.register(
-                "websub_pings",
-                "WebSub publish pings, by outcome",
-                m.websub_pings.clone(),
-            );
-            r.register(
-                "hook_runs",
-                "after_run hook runs, by outcome",
-                m.hook_runs.clone(),
-            );
-            r.register(
-                "extraction_health_ratio",
-                "Share of a source's latest items with each field extracted",
-                m.extraction_health.clone(),
-            );
-        }
+        m.register(&mut m.registry.lock().expect("fresh mutex"));
         Arc::new(m)
+    }
+
+    /// Registers every metric in `r`, with its help text.
+    fn register(&self, r: &mut Registry) {
+        let m = self;
+        r.register(
+            "pages",
+            "Article pages processed, by source and outcome",
+            m.pages.clone(),
+        );
+        r.register(
+            "listings",
+            "Source listings fetched, by source and outcome",
+            m.listings.clone(),
+        );
+        r.register(
+            "http_responses",
+            "HTTP responses by status class",
+            m.http_responses.clone(),
+        );
+        r.register(
+            "fetched_bytes",
+            "Decoded body bytes fetched",
+            m.fetched_bytes.clone(),
+        );
+        r.register(
+            "fetch_duration_seconds",
+            "Time to fetch one page",
+            m.fetch_seconds.clone(),
+        );
+        r.register(
+            "extract_duration_seconds",
+            "Time to extract one page",
+            m.extract_seconds.clone(),
+        );
+        r.register(
+            "items_written",
+            "Markdown files written, by source and outcome (new, updated)",
+            m.items_written.clone(),
+        );
+        r.register(
+            "feeds_published",
+            "Feed files rewritten because their bytes changed",
+            m.feeds_published.clone(),
+        );
+        r.register(
+            "source_last_success_timestamp_seconds",
+            "Unix time of each source's last clean run",
+            m.last_success.clone(),
+        );
+        r.register(
+            "websub_pings",
+            "WebSub publish pings, by outcome",
+            m.websub_pings.clone(),
+        );
+        r.register(
+            "hook_runs",
+            "after_run hook runs, by outcome",
+            m.hook_runs.clone(),
+        );
+        r.register(
+            "extraction_health_ratio",
+            "Share of a source's latest items with each field extracted",
+            m.extraction_health.clone(),
+        );
     }
 
     /// The OpenMetrics text exposition.

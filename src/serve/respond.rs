@@ -43,41 +43,64 @@ async fn respond<B>(req: &Request<B>, state: &State) -> Response<Body> {
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return resp;
     }
-    if let Some(m) = &state.metrics {
-        match req.uri().path() {
-            "/metrics" => {
-                let mut resp = Response::new(Full::new(Bytes::from(m.encode())));
-                resp.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static(
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    ),
-                );
-                resp.headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                return resp;
-            }
-            "/healthz" => return plain(StatusCode::OK, "ok\n"),
-            _ => {}
-        }
+    if let Some(resp) = state
+        .metrics
+        .as_ref()
+        .and_then(|m| observability(req.uri().path(), m))
+    {
+        return resp;
     }
-    let rel = match files::relative_path(req.uri().path()) {
+    match lookup(req.uri().path(), state).await {
+        Ok(entry) => file_response(req.headers(), state, &entry),
+        Err(resp) => resp,
+    }
+}
+
+/// `/metrics` and `/healthz`, when the daemon serves them.
+fn observability(path: &str, metrics: &crate::obs::metrics::Metrics) -> Option<Response<Body>> {
+    match path {
+        "/metrics" => {
+            let mut resp = Response::new(Full::new(Bytes::from(metrics.encode())));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Some(resp)
+        }
+        "/healthz" => Some(plain(StatusCode::OK, "ok\n")),
+        _ => None,
+    }
+}
+
+/// The file a request path names, or the error response.
+async fn lookup(path: &str, state: &State) -> Result<Arc<Entry>, Response<Body>> {
+    let rel = match files::relative_path(path) {
         Ok(rel) => rel,
-        Err(Refusal::BadRequest) => return plain(StatusCode::BAD_REQUEST, "bad request\n"),
-        Err(Refusal::NotFound) => return plain(StatusCode::NOT_FOUND, "not found\n"),
+        Err(Refusal::BadRequest) => return Err(plain(StatusCode::BAD_REQUEST, "bad request\n")),
+        Err(Refusal::NotFound) => return Err(plain(StatusCode::NOT_FOUND, "not found\n")),
     };
-    let entry = match state.files.get(&rel).await {
-        Ok(Some(entry)) => entry,
-        Ok(None) => return plain(StatusCode::NOT_FOUND, "not found\n"),
+    match state.files.get(&rel).await {
+        Ok(Some(entry)) => Ok(entry),
+        Ok(None) => Err(plain(StatusCode::NOT_FOUND, "not found\n")),
         Err(e) => {
             tracing::warn!(path = %rel, error = %e, "cannot read file to serve");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "cannot read file\n");
+            Err(plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot read file\n",
+            ))
         }
-    };
-    let headers = req.headers();
+    }
+}
+
+/// A file's response to a request with `headers`: 304, 206, 416 or 200 (gzipped when asked).
+fn file_response(headers: &HeaderMap, state: &State, entry: &Entry) -> Response<Body> {
     let range = headers
         .get(header::RANGE)
-        .filter(|_| if_range_holds(headers, &entry))
+        .filter(|_| if_range_holds(headers, entry))
         .map(|r| byte_range(r.to_str().unwrap_or(""), entry.body.len() as u64));
     // A range is a slice of the identity bytes, so it is never compressed.
     let gzip = match (&entry.gzip, &range) {
@@ -91,7 +114,7 @@ async fn respond<B>(req: &Request<B>, state: &State) -> Response<Body> {
         &entry.etag
     };
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
-        Some(inm) => etag_matches(inm, &entry),
+        Some(inm) => etag_matches(inm, entry),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| httpdate::parse_http_date(v.to_str().ok()?).ok())
@@ -125,13 +148,18 @@ async fn respond<B>(req: &Request<B>, state: &State) -> Response<Body> {
     if let Some(link) = state
         .hub
         .as_ref()
-        .and_then(|hub| link_header(state, hub, &entry))
+        .and_then(|hub| link_header(state, hub, entry))
     {
         h.insert(header::LINK, link);
     }
-    if status == StatusCode::NOT_MODIFIED {
-        return resp;
+    if status != StatusCode::NOT_MODIFIED {
+        content_headers(h, entry, &range, gzipped);
     }
+    resp
+}
+
+/// The headers of a response with a body.
+fn content_headers(h: &mut HeaderMap, entry: &Entry, range: &Option<Range>, gzipped: bool) {
     h.insert(header::CONTENT_TYPE, entry.content_type.clone());
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(
@@ -144,7 +172,6 @@ async fn respond<B>(req: &Request<B>, state: &State) -> Response<Body> {
     } else if gzipped {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    resp
 }
 
 /// `Link: <self>; rel="self", <hub>; rel="hub"` for feed documents.
