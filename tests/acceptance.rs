@@ -61,17 +61,12 @@ fn qq_json_source_reproduces_the_seed() {
     let server = qq_server();
     let dir = tempfile::tempdir().unwrap();
     let config = common::config(dir.path(), &qq_source(&server.base));
-    let out = common::agg(dir.path(), &config, &["fetch-once"]);
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        common::stdout(&out),
-        common::stderr(&out)
-    );
-    assert!(
-        common::stdout(&out).contains("qq: 1 new, 0 updated, 0 unchanged, 0 failed"),
-        "{}",
-        common::stdout(&out)
+    let run = common::fetch_once(dir.path(), &config, &[], &[]);
+    assert!(run.success(), "{run}");
+    assert_eq!(
+        run.line("qq"),
+        "qq: 1 new, 0 updated, 0 unchanged, 0 failed",
+        "{run}"
     );
 
     let content = dir.path().join("content/qq");
@@ -147,12 +142,12 @@ fn second_run_with_nothing_new_changes_no_file() {
         snapshot(&dir.path().join("feeds")),
     );
     std::thread::sleep(std::time::Duration::from_millis(50));
-    let out = common::agg(dir.path(), &config, &["fetch-once"]);
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    assert!(
-        common::stdout(&out).contains("qq: 0 new, 0 updated, 1 unchanged, 0 failed"),
-        "{}",
-        common::stdout(&out)
+    let run = common::fetch_once(dir.path(), &config, &[], &[]);
+    assert!(run.success(), "{run}");
+    assert_eq!(
+        run.line("qq"),
+        "qq: 0 new, 0 updated, 1 unchanged, 0 failed",
+        "{run}"
     );
     let after = (
         snapshot(&dir.path().join("content")),

@@ -69,6 +69,13 @@ fn run(dir: &Path, config: &str, args: &[&str]) -> String {
     common::stdout(&out)
 }
 
+/// `agg fetch-once` with `args`, which must succeed; its report.
+fn fetch(dir: &Path, config: &str, args: &[&str]) -> common::Run {
+    let run = common::fetch_once(dir, config, args, &[]);
+    assert!(run.success(), "{run}");
+    run
+}
+
 fn json_feed(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("feeds/feed.json")).unwrap()).unwrap()
 }
@@ -102,10 +109,11 @@ fn tracking_parameter_and_mobile_host_variants_give_one_item() {
     ];
     let dir = tempfile::tempdir().unwrap();
     let config = common::config(dir.path(), &urls_source("v", &urls));
-    let stdout = run(dir.path(), &config, &["fetch-once"]);
-    assert!(
-        stdout.contains("v: 2 new, 0 updated, 2 unchanged, 0 failed"),
-        "{stdout}"
+    let fetched = fetch(dir.path(), &config, &[]);
+    assert_eq!(
+        fetched.line("v"),
+        "v: 2 new, 0 updated, 2 unchanged, 0 failed",
+        "{fetched}"
     );
     let content = dir.path().join("content/v");
     let files = common::files(&content);
@@ -140,7 +148,11 @@ fn an_edited_article_updates_in_place() {
         dir.path(),
         &urls_source("e", &[format!("{}/e/1.html", server.base)]),
     );
-    assert!(run(dir.path(), &config, &["fetch-once"]).contains("e: 1 new"));
+    assert!(
+        fetch(dir.path(), &config, &[])
+            .line("e")
+            .starts_with("e: 1 new")
+    );
     let files = common::files(&dir.path().join("content/e"));
     let path = dir.path().join("content/e").join(&files[0]);
     let before = std::fs::read_to_string(&path).unwrap();
@@ -152,10 +164,11 @@ fn an_edited_article_updates_in_place() {
         "/e/1.html",
         with_etag(page("Daily", "Ferry", &edited, None), "\"v2\""),
     );
-    let stdout = run(dir.path(), &config, &["fetch-once"]);
-    assert!(
-        stdout.contains("e: 0 new, 1 updated, 0 unchanged, 0 failed"),
-        "{stdout}"
+    let fetched = fetch(dir.path(), &config, &[]);
+    assert_eq!(
+        fetched.line("e"),
+        "e: 0 new, 1 updated, 0 unchanged, 0 failed",
+        "{fetched}"
     );
     assert_eq!(
         common::files(&dir.path().join("content/e")),
@@ -181,10 +194,11 @@ fn an_edited_article_updates_in_place() {
     assert!(modified(i1) > modified(i0), "updated moves: {i0} -> {i1}");
 
     let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let stdout = run(dir.path(), &config, &["fetch-once"]);
-    assert!(
-        stdout.contains("e: 0 new, 0 updated, 1 unchanged, 0 failed"),
-        "{stdout}"
+    let fetched = fetch(dir.path(), &config, &[]);
+    assert_eq!(
+        fetched.line("e"),
+        "e: 0 new, 0 updated, 1 unchanged, 0 failed",
+        "{fetched}"
     );
     assert_eq!(
         std::fs::metadata(&path).unwrap().modified().unwrap(),
@@ -214,10 +228,11 @@ fn a_republished_copy_in_other_chrome_becomes_an_alternate_and_is_reported() {
         + &urls_source("sina", &[format!("{b}/sina/copy.html")]);
     let config = common::config(dir.path(), &sources);
     run(dir.path(), &config, &["fetch-once", "--source", "gt"]);
-    let stdout = run(dir.path(), &config, &["fetch-once", "--source", "sina"]);
-    assert!(
-        stdout.contains("sina: 0 new, 0 updated, 1 unchanged, 0 failed"),
-        "{stdout}"
+    let fetched = fetch(dir.path(), &config, &["--source", "sina"]);
+    assert_eq!(
+        fetched.line("sina"),
+        "sina: 0 new, 0 updated, 1 unchanged, 0 failed",
+        "{fetched}"
     );
     assert_eq!(common::files(&dir.path().join("content/gt")).len(), 1);
     assert!(
@@ -272,8 +287,8 @@ fn short_pages_in_the_same_chrome_do_not_collide() {
         dir.path(),
         &urls_source("s", &[format!("{b}/s/1.html"), format!("{b}/s/2.html")]),
     );
-    let stdout = run(dir.path(), &config, &["fetch-once"]);
-    assert!(stdout.contains("s: 2 new"), "{stdout}");
+    let fetched = fetch(dir.path(), &config, &[]);
+    assert!(fetched.line("s").starts_with("s: 2 new"), "{fetched}");
     assert_eq!(common::files(&dir.path().join("content/s")).len(), 2);
 }
 
@@ -416,10 +431,11 @@ fn a_copy_doubled_by_leaked_chrome_is_an_alternate_and_a_story_sharing_its_lead_
         );
     let config = common::config(dir.path(), &sources);
     run(dir.path(), &config, &["fetch-once", "--source", "gt"]);
-    let stdout = run(dir.path(), &config, &["fetch-once", "--source", "nets"]);
-    assert!(
-        stdout.contains("nets: 1 new, 0 updated, 1 unchanged, 0 failed"),
-        "{stdout}"
+    let fetched = fetch(dir.path(), &config, &["--source", "nets"]);
+    assert_eq!(
+        fetched.line("nets"),
+        "nets: 1 new, 0 updated, 1 unchanged, 0 failed",
+        "{fetched}"
     );
     let files = common::files(&dir.path().join("content/nets"));
     assert_eq!(files.len(), 1, "{files:?}");

@@ -252,15 +252,17 @@ fn after_run_hook_gets_its_argv_and_failures_are_reported() {
         dir.path(),
         &sources(&format!("\"{b}/1.html\", \"{b}/2.html\"", b = server.base)),
     ) + &hooks;
-    let out = common::agg(dir.path(), &two, &["fetch-once"]);
-    assert_eq!(out.status.code(), Some(1));
+    let run = common::fetch_once(dir.path(), &two, &[], &[]);
+    assert_eq!(run.out.status.code(), Some(1));
+    assert_eq!(run.report["hook"], "failed", "{run}");
     assert!(
-        common::stdout(&out).contains("hook failed: "),
-        "{}",
-        common::stdout(&out)
+        run.report["hook_error"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("exited with exit status: 3")),
+        "{run}"
     );
     assert!(
-        common::stderr(&out).contains("building"),
+        common::stderr(&run.out).contains("building"),
         "hook output is logged"
     );
 }
@@ -331,11 +333,10 @@ fn losing_thumbnails_raises_one_alert() {
             ),
         )
     };
-    let out = common::agg(dir.path(), &config(0..30), &["fetch-once"]);
+    let run = common::fetch_once(dir.path(), &config(0..30), &[], &[]);
     assert!(
-        common::stdout(&out).contains("redesign: 30 new"),
-        "{}",
-        common::stdout(&out)
+        run.line("redesign").starts_with("redesign: 30 new"),
+        "{run}"
     );
     assert_eq!(
         common::agg(dir.path(), &config(0..30), &["status"])
@@ -344,17 +345,17 @@ fn losing_thumbnails_raises_one_alert() {
         Some(0)
     );
     // The site is redesigned: the next ten articles have no thumbnail.
-    let out = common::agg(dir.path(), &config(0..40), &["fetch-once"]);
+    let run = common::fetch_once(dir.path(), &config(0..40), &[], &[]);
     assert!(
-        common::stdout(&out).contains("redesign: 10 new"),
-        "{}",
-        common::stdout(&out)
+        run.line("redesign").starts_with("redesign: 10 new"),
+        "{run}"
     );
     assert_eq!(
-        common::stderr(&out).matches("extraction degraded").count(),
+        common::stderr(&run.out)
+            .matches("extraction degraded")
+            .count(),
         1,
-        "{}",
-        common::stderr(&out)
+        "{run}"
     );
     let status = common::agg(dir.path(), &config(0..40), &["status"]);
     assert_eq!(status.status.code(), Some(1));

@@ -454,15 +454,16 @@ fn s3_endpoint_down_fails_the_run_naming_the_bucket_and_keeps_local_feeds() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &server, 2, &endpoint, "agg-down", "feeds");
     let started = std::time::Instant::now();
-    let out = common::agg_env(dir.path(), &cfg, &["fetch-once"], common::S3_ENV);
-    let (stdout, stderr) = (common::stdout(&out), common::stderr(&out));
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("ferry: 2 new"), "{stdout}");
+    let run = common::fetch_once(dir.path(), &cfg, &[], common::S3_ENV);
+    assert_eq!(run.out.status.code(), Some(1), "{run}");
+    assert!(run.line("ferry").starts_with("ferry: 2 new"), "{run}");
     assert!(
-        stdout.contains("feeds failed:") && stdout.contains("s3://agg-down/feeds/"),
-        "{stdout}"
+        run.report["publish_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("s3://agg-down/feeds/")),
+        "{run}"
     );
-    assert!(stderr.contains("agg-down"), "{stderr}");
+    assert!(common::stderr(&run.out).contains("agg-down"), "{run}");
     assert!(started.elapsed() < Duration::from_secs(60));
     let feeds = dir.path().join("feeds");
     for f in ["rss.xml", "atom.xml", "feed.json", "index.html", "opml.xml"] {
@@ -486,8 +487,9 @@ fn s3_endpoint_down_fails_the_run_naming_the_bucket_and_keeps_local_feeds() {
         return;
     };
     moto.create_bucket("agg-down");
-    let out = run_ok(dir.path(), &cfg, &["fetch-once"]);
-    assert!(out.contains("0 written"), "{out}");
+    let run = common::fetch_once(dir.path(), &cfg, &[], common::S3_ENV);
+    assert!(run.success(), "{run}");
+    assert_eq!(run.feeds_written(), 0, "{run}");
     let rt = runtime();
     let remote = objects(&rt, &client(&moto, "agg-down"), "feeds");
     assert_eq!(

@@ -134,13 +134,10 @@ fn postgres_store_writes_the_same_files_as_sqlite() {
     ] {
         let path = dir.join("agg.yaml");
         std::fs::write(&path, common::config(dir, &sources)).unwrap();
-        let out = agg_env(&path, &["fetch-once"], &env);
+        let out = agg_env(&path, &["fetch-once", "--format", "json"], &env);
         assert!(out.status.success(), "{}", common::stderr(&out));
-        assert!(
-            common::stdout(&out).contains("5 new"),
-            "{}",
-            common::stdout(&out)
-        );
+        let report = common::report(&out);
+        assert_eq!(report["sources"][0]["new"], 5, "{report}");
     }
     assert!(
         !shared.path().join("state/agg.db").exists(),
@@ -165,15 +162,12 @@ fn postgres_store_writes_the_same_files_as_sqlite() {
     let before = server.hits("/a/0.html");
     let out = agg_env(
         &shared.path().join("agg.yaml"),
-        &["fetch-once"],
+        &["fetch-once", "--format", "json"],
         &[("AGG_STORE_URL", url.as_str())],
     );
     assert!(out.status.success(), "{}", common::stderr(&out));
-    assert!(
-        common::stdout(&out).contains("0 new"),
-        "{}",
-        common::stdout(&out)
-    );
+    let report = common::report(&out);
+    assert_eq!(report["sources"][0]["new"], 0, "{report}");
     assert_eq!(server.hits("/a/0.html"), before, "seen article refetched");
     // A bad URL is a clear error naming the store, with the password hidden.
     let out = agg_env(

@@ -205,3 +205,65 @@ impl Serialize for Feeds<'_> {
         r.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::error::{line, repeats_cause};
+
+    /// Every failure a report carries says its cause once: in its message, not also as a
+    /// `source()` that `{e:#}` or a log would print again.
+    #[test]
+    fn failures_print_their_cause_once() {
+        let io = || std::io::Error::other("No space left on device");
+        let store: StoreError = rusqlite::Error::InvalidQuery.into();
+        let errors: Vec<Box<dyn std::error::Error>> = vec![
+            Box::new(PageError::Write {
+                path: "content/s/1.md".into(),
+                cause: io(),
+            }),
+            Box::new(PageError::Fetch(FetchError::File {
+                path: "/srv/list.xml".into(),
+                cause: io(),
+            })),
+            Box::new(PageError::Store(store)),
+            Box::new(crate::config::ConfigError::Read {
+                path: "agg.yaml".into(),
+                cause: io(),
+            }),
+            Box::new(UploadError::Several {
+                failed: 2,
+                first: Box::new(UploadError::Read {
+                    path: "content/s/1.md".into(),
+                    cause: io(),
+                }),
+            }),
+            Box::new(crate::serve::ServeError::Bind {
+                addr: "127.0.0.1:80".into(),
+                cause: io(),
+            }),
+        ];
+        for e in &errors {
+            assert!(!repeats_cause(e.as_ref()), "{e}");
+            assert_eq!(line(e.as_ref()), e.to_string(), "one line, cause included");
+            let text = e.to_string();
+            let cause = ["No space left on device", "Query is not read-only"]
+                .into_iter()
+                .find(|c| text.contains(c))
+                .unwrap_or_else(|| panic!("cause missing from {text:?}"));
+            assert_eq!(text.matches(cause).count(), 1, "{text}");
+        }
+        let page = PageFailure {
+            source: "qq".into(),
+            url: "https://i.news.qq.com/x".into(),
+            error: PageError::Fetch(FetchError::Network {
+                url: "https://i.news.qq.com/x".into(),
+                message: "cannot resolve host i.news.qq.com".into(),
+            }),
+        };
+        assert_eq!(
+            page.to_string(),
+            "source qq: https://i.news.qq.com/x: cannot resolve host i.news.qq.com"
+        );
+    }
+}

@@ -182,6 +182,104 @@ pub fn agg(dir: &Path, config: &str, args: &[&str]) -> Output {
     agg_env(dir, config, args, &[])
 }
 
+/// A `fetch-once --format json` run: the process's output and the run report it printed.
+pub struct Run {
+    pub out: Output,
+    pub report: serde_json::Value,
+}
+
+impl Run {
+    /// A source's counts as `name: N new, U updated, C unchanged, F failed` (easy to compare
+    /// and to read in a failed assertion).
+    pub fn line(&self, source: &str) -> String {
+        let s = self.source(source);
+        let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("{k} of {source}"));
+        format!(
+            "{source}: {} new, {} updated, {} unchanged, {} failed",
+            n("new"),
+            n("updated"),
+            n("unchanged"),
+            n("failed")
+        )
+    }
+
+    /// The report of `source`.
+    pub fn source(&self, source: &str) -> &serde_json::Value {
+        self.report["sources"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["source"] == source))
+            .unwrap_or_else(|| panic!("no source {source} in {}", self.report))
+    }
+
+    /// Why `source` as a whole failed.
+    pub fn source_error(&self, source: &str) -> Option<String> {
+        self.source(source)["error"].as_str().map(str::to_string)
+    }
+
+    /// Every failure message: the sources', their pages', publishing's and the hook's.
+    pub fn errors(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in self.report["sources"].as_array().into_iter().flatten() {
+            out.extend(s["error"].as_str().map(str::to_string));
+            for p in s["pages"].as_array().into_iter().flatten() {
+                out.extend(p["error"].as_str().map(str::to_string));
+            }
+        }
+        for k in ["publish_error", "hook_error"] {
+            out.extend(self.report[k].as_str().map(str::to_string));
+        }
+        out
+    }
+
+    /// Whether a failure message contains `text`.
+    pub fn has_error(&self, text: &str) -> bool {
+        self.errors().iter().any(|e| e.contains(text))
+    }
+
+    /// Feed files written.
+    pub fn feeds_written(&self) -> usize {
+        self.report["feeds"]["written"]
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
+    pub fn success(&self) -> bool {
+        self.out.status.success()
+    }
+}
+
+impl std::fmt::Display for Run {
+    /// The report and the log, for failed assertions.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let report = serde_json::to_string_pretty(&self.report).unwrap_or_default();
+        write!(f, "{report}\nstderr:\n{}", stderr(&self.out))
+    }
+}
+
+/// Runs `agg fetch-once --format json ARGS --config dir/agg.yaml` (see [`agg_env`]) and reads
+/// the report it printed.
+pub fn fetch_once(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec!["fetch-once", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = agg_env(dir, config, &all, env);
+    Run {
+        report: report(&out),
+        out,
+    }
+}
+
+/// The JSON run report a `fetch-once --format json` printed (its last line).
+pub fn report(o: &Output) -> serde_json::Value {
+    let text = stdout(o);
+    let line = text.lines().last().unwrap_or("");
+    serde_json::from_str(line).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}) in stdout:\n{text}\nstderr:\n{}",
+            stderr(o)
+        )
+    })
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }

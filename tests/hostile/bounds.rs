@@ -123,22 +123,23 @@ fn bombs_drips_and_redirect_games_fail_alone() {
     let path = dir.path().join("agg.yaml");
     std::fs::write(&path, &config).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_agg"));
-    cmd.args(["fetch-once", "--config"]).arg(&path);
+    cmd.args(["fetch-once", "--format", "json", "--config"])
+        .arg(&path);
     let (out, peak_kb) = run_watching_memory(&mut cmd);
-    let stdout = common::stdout(&out);
+    let run = common::Run {
+        report: common::report(&out),
+        out,
+    };
+    assert_eq!(run.out.status.code(), Some(1), "{run}");
     assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        common::stderr(&out)
+        run.line("good"),
+        "good: 1 new, 0 updated, 0 unchanged, 0 failed",
+        "other hosts are not held up:\n{run}"
     );
-    assert!(
-        stdout.contains("good: 1 new, 0 updated, 0 unchanged, 0 failed"),
-        "other hosts are not held up:\n{stdout}"
-    );
-    assert!(
-        stdout.contains("hostile: 0 new, 0 updated, 0 unchanged, 7 failed"),
-        "{stdout}"
+    assert_eq!(
+        run.line("hostile"),
+        "hostile: 0 new, 0 updated, 0 unchanged, 7 failed",
+        "{run}"
     );
     let b = &s.base;
     for expected in [
@@ -148,27 +149,24 @@ fn bombs_drips_and_redirect_games_fail_alone() {
         format!("{b}/silent.html: timed out"),
         format!("{b}/deep.html: HTML nested deeper than"),
     ] {
-        assert!(
-            stdout.contains(&expected),
-            "missing {expected:?} in:\n{stdout}"
-        );
+        assert!(run.has_error(&expected), "missing {expected:?} in:\n{run}");
     }
-    assert!(
-        stdout.contains(&format!("{b}/loop-a: ")) && stdout.contains("redirect loop"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!("{b}/hop0: ")) && stdout.contains("more than 10 redirects"),
-        "{stdout}"
-    );
+    let redirected = |first: &str, why: &str| {
+        let first = format!("{b}/{first}: ");
+        run.errors()
+            .iter()
+            .any(|e| e.contains(&first) && e.contains(why))
+    };
+    assert!(redirected("loop-a", "redirect loop"), "{run}");
+    assert!(redirected("hop0", "more than 10 redirects"), "{run}");
     assert_eq!(s.hits("/hop10"), 1, "ten redirects followed");
     assert_eq!(s.hits("/hop11"), 0, "the eleventh is not");
     // The entity bomb is not expanded: the feed either fails to parse or yields its one link,
     // and memory stays bounded.
     assert!(
-        stdout.contains("laughs: 0 new, 0 updated, 0 unchanged, 1 failed")
-            || stdout.contains("(error: source laughs:"),
-        "{stdout}"
+        run.line("laughs") == "laughs: 0 new, 0 updated, 0 unchanged, 1 failed"
+            || run.source_error("laughs").is_some(),
+        "{run}"
     );
     assert!(
         peak_kb < 200_000,

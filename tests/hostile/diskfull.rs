@@ -96,18 +96,19 @@ fn disk_full_keeps_previous_files_and_catches_up_later() {
             )),
         ),
     );
-    let full = common::agg(dir.path(), &config, &["fetch-once"]);
-    let stdout = common::stdout(&full);
-    assert_eq!(full.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("full: 0 new, 0 updated, 2 unchanged, 1 failed"),
-        "{stdout}"
+    let full = common::fetch_once(dir.path(), &config, &[], &[]);
+    assert_eq!(full.out.status.code(), Some(1), "{full}");
+    assert_eq!(
+        full.line("full"),
+        "full: 0 new, 0 updated, 2 unchanged, 1 failed",
+        "{full}"
     );
+    let error = full.errors().join("\n");
     assert!(
-        stdout.contains(&format!("cannot write {}/content/full/", out_dir.display())),
-        "the error names the file:\n{stdout}"
+        error.contains(&format!("cannot write {}/content/full/", out_dir.display())),
+        "the error names the file:\n{full}"
     );
-    assert!(stdout.to_lowercase().contains("no space left"), "{stdout}");
+    assert!(error.to_lowercase().contains("no space left"), "{full}");
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(
         snapshot(&out_dir),
@@ -116,11 +117,11 @@ fn disk_full_keeps_previous_files_and_catches_up_later() {
     );
 
     // With space again, the next run writes the article it could not write before.
-    let again = common::agg(dir.path(), &config, &["fetch-once"]);
-    assert!(again.status.success(), "{}", common::stdout(&again));
-    assert!(
-        common::stdout(&again).contains("full: 1 new, 0 updated, 2 unchanged, 0 failed"),
-        "{}",
-        common::stdout(&again)
+    let again = common::fetch_once(dir.path(), &config, &[], &[]);
+    assert!(again.success(), "{again}");
+    assert_eq!(
+        again.line("full"),
+        "full: 1 new, 0 updated, 2 unchanged, 0 failed",
+        "{again}"
     );
 }

@@ -39,5 +39,3 @@ pub fn config_with_fetch(dir: &Path, fetch: &str, sources: &str) -> String {
     let end = base[start..].find("feeds:\n").unwrap() + start;
     format!("{}fetch:\n{fetch}{}", &base[..start], &base[end..])
 }
-
-pub use crate::common::agg_env;

@@ -35,22 +35,23 @@ fn robots_txt_is_honoured_and_5xx_means_disallow() {
         html_source("open", &open.base),
         html_source("broken", &broken.base)
     );
-    let out = common::agg(
+    let run = common::fetch_once(
         dir.path(),
         &config_with_fetch(dir.path(), FETCH, &sources),
-        &["fetch-once"],
+        &[],
+        &[],
     );
-    let stdout = common::stdout(&out);
-    assert!(
-        stdout.contains("open: 1 new, 0 updated, 0 unchanged, 1 failed"),
-        "{stdout}"
+    assert_eq!(
+        run.line("open"),
+        "open: 1 new, 0 updated, 0 unchanged, 1 failed",
+        "{run}"
     );
     assert!(
-        stdout.contains(&format!(
+        run.has_error(&format!(
             "{}/private/a.html: disallowed by robots.txt",
             open.base
         )),
-        "{stdout}"
+        "{run}"
     );
     assert_eq!(open.hits("/private/a.html"), 0);
     assert_eq!(
@@ -58,12 +59,13 @@ fn robots_txt_is_honoured_and_5xx_means_disallow() {
         1,
         "robots.txt is fetched once per origin and cached"
     );
-    assert!(
-        stdout.contains(&format!(
-            "(error: source broken: {}/list.html: disallowed by robots.txt)",
+    assert_eq!(
+        run.source_error("broken"),
+        Some(format!(
+            "source broken: {}/list.html: disallowed by robots.txt",
             broken.base
         )),
-        "{stdout}"
+        "{run}"
     );
     assert_eq!(broken.hits("/list.html"), 0);
     let ua = &open.requests("/robots.txt")[0].headers;
@@ -90,35 +92,39 @@ fn retry_after_postpones_the_host() {
     let dir = tempfile::tempdir().unwrap();
     // One request at a time, in listing order, so /a answers before /b and /c are asked.
     let fetch = "  timeout_secs: 5\n  per_host_interval_ms: 0\n  concurrency: 1\n  per_host_concurrency: 1\n  allow_private_networks: true\n";
-    let out = common::agg(
+    let run = common::fetch_once(
         dir.path(),
         &config_with_fetch(dir.path(), fetch, &html_source("busy", &s.base)),
-        &["fetch-once"],
+        &[],
+        &[],
     );
-    let stdout = common::stdout(&out);
-    assert!(
-        stdout.contains("busy: 0 new, 0 updated, 0 unchanged, 3 failed"),
-        "{stdout}"
+    assert_eq!(
+        run.line("busy"),
+        "busy: 0 new, 0 updated, 0 unchanged, 3 failed",
+        "{run}"
     );
-    assert!(stdout.contains("host asked to wait 1"), "{stdout}");
+    assert!(run.has_error("host asked to wait 1"), "{run}");
     assert_eq!(
         s.hits("/b.html") + s.hits("/c.html"),
         0,
         "postponed pages are not requested"
     );
     // A separate fetch-once process remembers the pause: the host is not asked again yet.
-    let again = common::agg(
+    let again = common::fetch_once(
         dir.path(),
         &config_with_fetch(dir.path(), fetch, &html_source("busy", &s.base)),
-        &["fetch-once"],
+        &[],
+        &[],
     );
-    let stdout = common::stdout(&again);
     assert!(
-        stdout.contains(&format!(
-            "(error: source busy: {}/list.html: host asked to wait",
-            s.base
-        )),
-        "{stdout}"
+        again
+            .source_error("busy")
+            .unwrap_or_default()
+            .starts_with(&format!(
+                "source busy: {}/list.html: host asked to wait",
+                s.base
+            )),
+        "{again}"
     );
     assert_eq!(
         s.hits("/a.html"),
@@ -163,12 +169,12 @@ fn validators_go_back_byte_for_byte_and_a_304_costs_nothing() {
     // Now the server answers 304 with a body that is not a feed: parsing it would fail.
     s.on("/feed.xml", with_headers(304, &[], "garbage <<<"));
     let before = common::files(dir.path());
-    let out = common::agg(dir.path(), &config, &["fetch-once"]);
-    assert!(out.status.success(), "{}", common::stdout(&out));
-    assert!(
-        common::stdout(&out).contains("f: 0 new, 0 updated, 0 unchanged, 0 failed"),
-        "{}",
-        common::stdout(&out)
+    let run = common::fetch_once(dir.path(), &config, &[], &[]);
+    assert!(run.success(), "{run}");
+    assert_eq!(
+        run.line("f"),
+        "f: 0 new, 0 updated, 0 unchanged, 0 failed",
+        "{run}"
     );
     let second = &s.requests("/feed.xml")[1].headers;
     let get = |k: &str| second.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());

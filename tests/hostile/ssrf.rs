@@ -2,7 +2,7 @@
 //! and in every IP-literal spelling; proxies from the environment are ignored.
 
 use super::server::{Hostile, ok, redirect};
-use super::{agg_env, article, config_with_fetch, list};
+use super::{article, config_with_fetch, list};
 use crate::common;
 
 #[test]
@@ -55,17 +55,12 @@ fn redirects_to_private_addresses_are_refused_in_every_spelling() {
         ("http_proxy", "http://127.0.0.1:9"),
         ("ALL_PROXY", "http://127.0.0.1:9"),
     ];
-    let out = agg_env(dir.path(), &config, &["fetch-once"], &proxy);
-    let stdout = common::stdout(&out);
+    let run = common::fetch_once(dir.path(), &config, &[], &proxy);
+    assert_eq!(run.out.status.code(), Some(1), "{run}");
     assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}\n{}",
-        common::stderr(&out)
-    );
-    assert!(
-        stdout.contains("guarded: 1 new, 0 updated, 0 unchanged, 7 failed"),
-        "{stdout}"
+        run.line("guarded"),
+        "guarded: 1 new, 0 updated, 0 unchanged, 7 failed",
+        "{run}"
     );
     assert_eq!(
         s.hits("/secret.html"),
@@ -74,22 +69,20 @@ fn redirects_to_private_addresses_are_refused_in_every_spelling() {
     );
     for what in ["127.0.0.1", "::ffff:127.0.0.1", "169.254.169.254"] {
         assert!(
-            stdout.contains(&format!("refusing non-public address {what}")),
-            "{what} not refused:\n{stdout}"
+            run.has_error(&format!("refusing non-public address {what}")),
+            "{what} not refused:\n{run}"
         );
     }
     assert!(
-        stdout.contains("/r-file: redirect to file:///etc/passwd not followed"),
-        "{stdout}"
+        run.has_error("/r-file: redirect to file:///etc/passwd not followed"),
+        "{run}"
     );
-    assert!(
-        stdout.contains("redirect to unsupported scheme ftp"),
-        "{stdout}"
-    );
+    assert!(run.has_error("redirect to unsupported scheme ftp"), "{run}");
     // Literal loopback URLs in a source are refused too, before any connection.
-    assert!(
-        stdout.contains("literal: 0 new, 0 updated, 0 unchanged, 2 failed"),
-        "{stdout}"
+    assert_eq!(
+        run.line("literal"),
+        "literal: 0 new, 0 updated, 0 unchanged, 2 failed",
+        "{run}"
     );
     assert_eq!(s.hits("/ok.html"), 1, "only the allowed name fetched it");
 }
@@ -110,12 +103,15 @@ fn names_resolving_to_loopback_are_refused_by_default() {
         s.port
     );
     let config = config_with_fetch(dir.path(), "  timeout_secs: 5\n", &sources);
-    let out = agg_env(dir.path(), &config, &["fetch-once"], &[]);
-    let stdout = common::stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("resolves only to non-public addresses"),
-        "{stdout}"
+    let run = common::fetch_once(dir.path(), &config, &[], &[]);
+    assert_eq!(run.out.status.code(), Some(1), "{run}");
+    assert_eq!(
+        run.source_error("local"),
+        Some(format!(
+            "source local: http://localhost:{}/feed.xml: localhost resolves only to non-public addresses (refused)",
+            s.port
+        )),
+        "{run}"
     );
     assert_eq!(s.hits("/feed.xml"), 0);
 }
