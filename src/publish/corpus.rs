@@ -75,17 +75,21 @@ pub fn term(name: &str) -> Option<(String, String)> {
     Some((name, slug))
 }
 
-/// Where feeds are read from, by several publishing threads at once. Errors are messages: the corpus is the store, whose errors the
-/// publisher only passes on.
+/// Why a corpus could not be read (the store's error, passed on as it is).
+pub type CorpusError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where feeds are read from, by several publishing threads at once. The corpus is the store,
+/// whose errors the publisher only passes on.
 pub trait Corpus: Sync {
     /// Every category feed then every tag feed, each in slug order, with the name its title
     /// shows (the smallest name among its items).
-    fn topics(&self) -> Result<Vec<(FeedKey, String)>, String>;
+    fn topics(&self) -> Result<Vec<(FeedKey, String)>, CorpusError>;
     /// One category or tag feed's title name; `None` when no item is in it any more.
-    fn topic(&self, key: &FeedKey) -> Result<Option<String>, String>;
+    fn topic(&self, key: &FeedKey) -> Result<Option<String>, CorpusError>;
     /// The feed's newest `limit` items, newest first (published, then id). With `full` false,
     /// `summary` and `content_html` may be left empty (the index and OPML do not show them).
-    fn newest(&self, key: &FeedKey, limit: usize, full: bool) -> Result<Vec<FeedItem>, String>;
+    fn newest(&self, key: &FeedKey, limit: usize, full: bool)
+    -> Result<Vec<FeedItem>, CorpusError>;
 }
 
 /// Which feeds to render.

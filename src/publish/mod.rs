@@ -37,8 +37,8 @@ pub mod websub;
 mod tests;
 
 pub use corpus::{
-    Corpus, FeedKey, FeedKind, Scope, outputs_present, publish_from, publish_to, publishing_stamp,
-    settings_stamp, term,
+    Corpus, CorpusError, FeedKey, FeedKind, Scope, outputs_present, publish_from, publish_to,
+    publishing_stamp, settings_stamp, term,
 };
 
 /// Site-wide facts every feed needs.
@@ -89,7 +89,7 @@ pub enum PublishError {
     #[error("cannot write {path}: {cause}")]
     Write { path: String, cause: std::io::Error },
     #[error("cannot read feed items: {0}")]
-    Read(String),
+    Read(CorpusError),
     /// The local files were written; some uploads were not (one message each).
     #[error("{}", upload_summary(.errors))]
     Upload { errors: Vec<String> },

@@ -21,7 +21,7 @@
 use super::items::{COLUMNS, row_to_raw};
 use super::{Store, StoreError, StoredItem};
 use crate::model::FeedItem;
-use crate::publish::{Corpus, FeedKey, FeedKind, term};
+use crate::publish::{Corpus, CorpusError, FeedKey, FeedKind, term};
 use chrono::DateTime;
 
 use super::db::{Dialect, Row, Sql, p};
@@ -213,38 +213,39 @@ const NEWEST_TOPIC: &str = "FROM item_terms t JOIN items i ON i.id = t.item_id
     WHERE t.kind = ?2 AND t.slug = ?3 ORDER BY t.published_ts DESC, t.item_id LIMIT ?1";
 
 impl Corpus for Store {
-    fn topics(&self) -> Result<Vec<(FeedKey, String)>, String> {
-        let rows: Vec<(i64, String, String)> = self
-            .db
-            .with(|c| {
-                c.all(
-                    "SELECT kind, slug, name FROM feed_topics ORDER BY kind, slug",
-                    p![],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-            })
-            .map_err(|e| e.to_string())?;
+    fn topics(&self) -> Result<Vec<(FeedKey, String)>, CorpusError> {
+        let rows: Vec<(i64, String, String)> = self.db.with(|c| {
+            c.all(
+                "SELECT kind, slug, name FROM feed_topics ORDER BY kind, slug",
+                p![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })?;
         let mut topics = Vec::new();
         for (kind, slug, name) in rows {
-            let kind = FeedKind::from_code(kind).ok_or_else(|| format!("feed kind {kind}"))?;
+            let kind = FeedKind::from_code(kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("feed kind {kind}")))?;
             topics.push((FeedKey { kind, slug }, name));
         }
         Ok(topics)
     }
 
-    fn topic(&self, key: &FeedKey) -> Result<Option<String>, String> {
-        self.db
-            .with(|c| {
-                c.one(
-                    "SELECT name FROM feed_topics WHERE kind = ?1 AND slug = ?2",
-                    p![key.kind.code(), key.slug],
-                    |r| r.get(0),
-                )
-            })
-            .map_err(|e| e.to_string())
+    fn topic(&self, key: &FeedKey) -> Result<Option<String>, CorpusError> {
+        Ok(self.db.with(|c| {
+            c.one(
+                "SELECT name FROM feed_topics WHERE kind = ?1 AND slug = ?2",
+                p![key.kind.code(), key.slug],
+                |r| r.get(0),
+            )
+        })?)
     }
 
-    fn newest(&self, key: &FeedKey, limit: usize, full: bool) -> Result<Vec<FeedItem>, String> {
+    fn newest(
+        &self,
+        key: &FeedKey,
+        limit: usize,
+        full: bool,
+    ) -> Result<Vec<FeedItem>, CorpusError> {
         let from = match key.kind {
             FeedKind::All => NEWEST_ALL,
             _ => NEWEST_TOPIC,
@@ -257,37 +258,28 @@ impl Corpus for Store {
             let light = |r: &Row<'_, '_>| -> Result<[String; 5], StoreError> {
                 Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
             };
-            let rows = self
-                .db
-                .with(|c| match all {
-                    true => c.all(&sql, p![limit], light),
-                    false => c.all(&sql, p![limit, code, key.slug], light),
-                })
-                .map_err(|e| e.to_string())?;
-            return rows.into_iter().map(light_item).collect();
+            let rows = self.db.with(|c| match all {
+                true => c.all(&sql, p![limit], light),
+                false => c.all(&sql, p![limit, code, key.slug], light),
+            })?;
+            return Ok(rows.into_iter().map(light_item).collect::<Result<_, _>>()?);
         }
         let sql = format!("SELECT {COLUMNS} {from}");
-        let rows = self
-            .db
-            .with(|c| match all {
-                true => c.all(&sql, p![limit], row_to_raw),
-                false => c.all(&sql, p![limit, code, key.slug], row_to_raw),
-            })
-            .map_err(|e| e.to_string())?;
-        rows.into_iter()
-            .map(|r| {
-                r.into_item()
-                    .map(StoredItem::into_feed_item)
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
+        let rows = self.db.with(|c| match all {
+            true => c.all(&sql, p![limit], row_to_raw),
+            false => c.all(&sql, p![limit, code, key.slug], row_to_raw),
+        })?;
+        let items = rows
+            .into_iter()
+            .map(|r| r.into_item().map(StoredItem::into_feed_item));
+        Ok(items.collect::<Result<_, _>>()?)
     }
 }
 
 /// A feed item with only what the index and OPML show: id, link, title and dates.
-fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedItem, String> {
+fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedItem, StoreError> {
     let date = |s: &str| {
-        DateTime::parse_from_rfc3339(s).map_err(|_| format!("store holds a bad date {s:?}"))
+        DateTime::parse_from_rfc3339(s).map_err(|_| StoreError::Corrupt(format!("bad date {s:?}")))
     };
     Ok(FeedItem {
         published: date(&published)?,
