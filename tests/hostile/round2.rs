@@ -1,0 +1,115 @@
+//! Hostile input, round two (issue 17): cases the first suite did not try.
+
+use super::server::{Hostile, ok};
+use super::{config_with_fetch, list};
+use crate::common;
+
+const FETCH: &str =
+    "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_private_networks: true\n";
+
+/// YAML 1.2's printable set (what go-yaml, and so Hugo, accepts in a document).
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
+}
+
+fn front_matter(md: &str) -> &str {
+    md.strip_prefix("---\n")
+        .unwrap()
+        .split("\n---\n")
+        .next()
+        .unwrap()
+}
+
+/// One page titled with a C1 control, U+FFFE and U+FFFF (raw and as character references) must
+/// not stop the Hugo site: every character of the front matter is printable YAML, and the
+/// title still reads back with the characters the page had.
+#[test]
+fn control_and_noncharacters_in_titles_are_escaped_in_front_matter() {
+    let s = Hostile::start();
+    let title = "Title with C1 \u{81} control &#xFFFF; and &#xFFFE; \u{9f} end";
+    let page = format!(
+        "<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><article><h1>{title}</h1>\
+<p>{title}: the first paragraph of a real looking story, long enough for the extractor to keep it.</p>\
+<p>A second paragraph adds quotes and context so the page reads like news rather than a menu.</p>\
+</article></body></html>"
+    );
+    s.on("/c1.html", ok("text/html; charset=utf-8", page));
+    s.on("/list.html", ok("text/html", list(&["/c1.html"])));
+    let dir = tempfile::tempdir().unwrap();
+    let sources = format!(
+        "  - name: c1\n    kind: html\n    url: \"{}/list.html\"\n    links: \"a.l\"\n    tags: [\"tag \\x81 \\uFFFF\"]\n",
+        s.base
+    );
+    let config = config_with_fetch(dir.path(), FETCH, &sources).replace(
+        "front_matter:\n",
+        "front_matter:\n  extra: {\"k\\x85\": [\"v\\x9f\", \"\\uFFFE\"]}\n",
+    );
+    let out = common::agg(dir.path(), &config, &["fetch-once"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let content = dir.path().join("content/c1");
+    let files = common::files(&content);
+    assert_eq!(files.len(), 1);
+    let md = std::fs::read_to_string(content.join(&files[0])).unwrap();
+    let yaml = front_matter(&md);
+    let bad: Vec<String> = yaml
+        .chars()
+        .filter(|&c| !yaml_printable(c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "raw non-printable characters {bad:?} in\n{yaml}"
+    );
+    let fm: serde_yaml::Mapping = serde_yaml::from_str(yaml).unwrap();
+    let got = fm.get("title").and_then(|v| v.as_str()).unwrap();
+    for c in ['\u{81}', '\u{9f}', '\u{fffe}', '\u{ffff}'] {
+        assert!(got.contains(c), "title lost U+{:04X}: {got:?}", c as u32);
+    }
+    let tag = fm["tags"][0].as_str().unwrap();
+    assert_eq!(tag, "tag \u{81} \u{ffff}");
+    let extra = &fm["extra"];
+    assert_eq!(extra["k\u{85}"][0].as_str(), Some("v\u{9f}"));
+    assert_eq!(extra["k\u{85}"][1].as_str(), Some("\u{fffe}"));
+}
+
+/// IPv6 ranges that are not global unicast (IPv4-translated, Teredo, site-local, discard-only)
+/// are refused like the rest, on redirect hops and as literal article URLs, before any
+/// connection is tried.
+#[test]
+fn special_purpose_ipv6_ranges_are_refused() {
+    let s = Hostile::start();
+    let port = s.port;
+    s.on("/secret.html", ok("text/html", super::article("Secret")));
+    let literals = ["::ffff:0:7f00:1", "2001::1", "fec0::1", "100::1"];
+    let mut paths = Vec::new();
+    for (i, ip) in literals.iter().enumerate() {
+        let path = format!("/r{i}");
+        s.on(
+            &path,
+            super::server::redirect(&format!("http://[{ip}]:{port}/secret.html")),
+        );
+        paths.push(path);
+    }
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    s.on("/list.html", ok("text/html", list(&paths)));
+    let dir = tempfile::tempdir().unwrap();
+    let sources = format!(
+        "  - name: v6\n    kind: html\n    url: \"http://localhost:{port}/list.html\"\n    links: \"a.l\"\n  - name: lit\n    kind: urls\n    urls: [\"http://[fec0::1]:{port}/a.html\", \"http://[::ffff:0:7f00:1]:{port}/b.html\"]\n"
+    );
+    let fetch = "  timeout_secs: 5\n  per_host_interval_ms: 0\n  allow_hosts: [\"localhost\"]\n";
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), fetch, &sources),
+        &["fetch-once"],
+    );
+    let all = format!("{}\n{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    for ip in literals {
+        assert!(
+            all.contains(&format!("refusing non-public address {ip}")),
+            "{ip} not refused:\n{all}"
+        );
+    }
+    assert_eq!(s.hits("/secret.html"), 0);
+}
