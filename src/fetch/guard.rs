@@ -55,11 +55,13 @@ pub fn is_public(ip: IpAddr) -> bool {
             let s = v6.segments();
             // Only 2000::/3 is global unicast; inside it, the special-purpose blocks
             // (IANA IPv6 Special-Purpose Address Registry) that can reach or wrap private space.
-            (s[0] & 0xe000) == 0x2000
-                && !((s[0] == 0x2001 && s[1] < 0x200) // 2001::/23: Teredo, benchmarking, ORCHID
-                    || (s[0] == 0x2001 && s[1] == 0xdb8) // documentation
-                    || (s[0] == 0x2002) // 6to4 can wrap private v4
-                    || (s[0] == 0x3fff && s[1] < 0x1000)) // 3fff::/20 documentation
+            let special = match s[0] {
+                0x2001 => s[1] < 0x200 || s[1] == 0xdb8, // Teredo, benchmarking, ORCHID; documentation
+                0x2002 => true,                          // 6to4 can wrap private v4
+                0x3fff => s[1] < 0x1000,                 // 3fff::/20 documentation
+                _ => false,
+            };
+            (s[0] & 0xe000) == 0x2000 && !special
         }
     }
 }
