@@ -113,3 +113,34 @@ fn special_purpose_ipv6_ranges_are_refused() {
     }
     assert_eq!(s.hits("/secret.html"), 0);
 }
+
+/// Tags `C++`, `C` and `c#` are three topics: three tag feeds, one item each.
+#[test]
+fn tags_differing_by_a_meaningful_symbol_get_their_own_feeds() {
+    let s = Hostile::start();
+    let mut sources = String::new();
+    for (i, tag) in ["C++", "C", "c#"].iter().enumerate() {
+        let page = super::article(&format!("Story number {i} about a language"));
+        s.on(&format!("/a{i}.html"), ok("text/html", page));
+        sources.push_str(&format!(
+            "  - name: s{i}\n    kind: urls\n    urls: [\"{}/a{i}.html\"]\n    tags: [\"{tag}\"]\n",
+            s.base
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), FETCH, &sources),
+        &["fetch-once"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    for slug in ["c-plus-plus", "c", "c-sharp"] {
+        let feed = dir.path().join(format!("feeds/tags/{slug}/feed.json"));
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&feed).unwrap_or_else(|e| {
+                panic!("{}: {e}", feed.display());
+            }))
+            .unwrap();
+        assert_eq!(json["items"].as_array().unwrap().len(), 1, "{slug}");
+    }
+}
