@@ -144,3 +144,31 @@ fn tags_differing_by_a_meaningful_symbol_get_their_own_feeds() {
         assert_eq!(json["items"].as_array().unwrap().len(), 1, "{slug}");
     }
 }
+
+/// `agg status` (a health check in a loop) must not delete the temp files of a daemon that is
+/// writing at that moment; it still removes those whose writer has died.
+#[test]
+fn temp_sweep_spares_files_of_running_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = "  - name: s\n    kind: urls\n    urls: [\"http://127.0.0.1:9/a.html\"]\n";
+    let config = config_with_fetch(dir.path(), FETCH, sources);
+    let posts = dir.path().join("content/s");
+    std::fs::create_dir_all(&posts).unwrap();
+    let mut writer = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let busy = posts.join(format!(".agg-tmp-{}-0-abc.md", writer.id()));
+    let orphan = posts.join(format!(".agg-tmp-{dead}-0-def.md"));
+    std::fs::write(&busy, "being written").unwrap();
+    std::fs::write(&orphan, "left by a crash").unwrap();
+    let out = common::agg(dir.path(), &config, &["status"]);
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    assert!(out.status.code().is_some(), "{}", common::stderr(&out));
+    assert!(busy.exists(), "the live writer's temp file was deleted");
+    assert!(!orphan.exists(), "the dead writer's temp file was kept");
+}
