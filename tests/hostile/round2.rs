@@ -172,3 +172,34 @@ fn temp_sweep_spares_files_of_running_processes() {
     assert!(busy.exists(), "the live writer's temp file was deleted");
     assert!(!orphan.exists(), "the dead writer's temp file was kept");
 }
+
+/// A WebSub hub that answers a ping with a redirect (here to another path; on the web, to
+/// `[::1]` or a metadata address) is not followed, and a 3xx is not retried.
+#[test]
+fn websub_hub_redirects_are_not_followed() {
+    let s = Hostile::start();
+    s.on("/a.html", ok("text/html", super::article("A story to announce")));
+    s.on("/hub", super::server::redirect(&format!("{}/inside", s.base)));
+    s.on("/inside", ok("text/plain", "reached"));
+    let dir = tempfile::tempdir().unwrap();
+    let sources = format!(
+        "  - name: s\n    kind: urls\n    urls: [\"{}/a.html\"]\n",
+        s.base
+    );
+    let config = config_with_fetch(dir.path(), FETCH, &sources)
+        .replace("feeds:\n", &format!("websub:\n  hub: \"{}/hub\"\nfeeds:\n", s.base));
+    let out = common::agg(dir.path(), &config, &["fetch-once"]);
+    assert!(
+        std::fs::read_dir(dir.path().join("content/s")).is_ok(),
+        "{}",
+        common::stderr(&out)
+    );
+    assert!(s.hits("/hub") >= 1, "the hub was pinged");
+    assert_eq!(s.hits("/inside"), 0, "the hub's redirect was followed");
+    let feeds = common::files(&dir.path().join("feeds"))
+        .into_iter()
+        .filter(|f| f.ends_with("rss.xml") || f.ends_with("atom.xml") || f.ends_with("feed.json"))
+        .count();
+    assert!(feeds > 0);
+    assert_eq!(s.hits("/hub"), feeds, "one ping per feed: a 3xx is not retried");
+}
