@@ -178,16 +178,24 @@ fn temp_sweep_spares_files_of_running_processes() {
 #[test]
 fn websub_hub_redirects_are_not_followed() {
     let s = Hostile::start();
-    s.on("/a.html", ok("text/html", super::article("A story to announce")));
-    s.on("/hub", super::server::redirect(&format!("{}/inside", s.base)));
+    s.on(
+        "/a.html",
+        ok("text/html", super::article("A story to announce")),
+    );
+    s.on(
+        "/hub",
+        super::server::redirect(&format!("{}/inside", s.base)),
+    );
     s.on("/inside", ok("text/plain", "reached"));
     let dir = tempfile::tempdir().unwrap();
     let sources = format!(
         "  - name: s\n    kind: urls\n    urls: [\"{}/a.html\"]\n",
         s.base
     );
-    let config = config_with_fetch(dir.path(), FETCH, &sources)
-        .replace("feeds:\n", &format!("websub:\n  hub: \"{}/hub\"\nfeeds:\n", s.base));
+    let config = config_with_fetch(dir.path(), FETCH, &sources).replace(
+        "feeds:\n",
+        &format!("websub:\n  hub: \"{}/hub\"\nfeeds:\n", s.base),
+    );
     let out = common::agg(dir.path(), &config, &["fetch-once"]);
     assert!(
         std::fs::read_dir(dir.path().join("content/s")).is_ok(),
@@ -201,5 +209,58 @@ fn websub_hub_redirects_are_not_followed() {
         .filter(|f| f.ends_with("rss.xml") || f.ends_with("atom.xml") || f.ends_with("feed.json"))
         .count();
     assert!(feeds > 0);
-    assert_eq!(s.hits("/hub"), feeds, "one ping per feed: a 3xx is not retried");
+    assert_eq!(
+        s.hits("/hub"),
+        feeds,
+        "one ping per feed: a 3xx is not retried"
+    );
+}
+
+/// Proxy variables are ignored for S3 uploads too (the README says so): with every proxy
+/// variable pointing at a port where nothing listens, the feeds still reach the bucket.
+#[test]
+fn s3_uploads_ignore_proxy_variables() {
+    let Some(moto) = common::Moto::start() else {
+        return;
+    };
+    moto.create_bucket("proxied");
+    let s = Hostile::start();
+    s.on(
+        "/a.html",
+        ok("text/html", super::article("A story to upload")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sources = format!(
+        "  - name: s\n    kind: urls\n    urls: [\"{}/a.html\"]\n",
+        s.base
+    );
+    let config = format!(
+        "{}{}",
+        config_with_fetch(dir.path(), FETCH, &sources),
+        common::s3_config(&moto.endpoint, "proxied", "feeds")
+    );
+    let mut env: Vec<(&str, &str)> = common::S3_ENV.to_vec();
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        env.push((var, "http://127.0.0.1:9"));
+    }
+    let out = common::agg_env(dir.path(), &config, &["fetch-once"], &env);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        common::stdout(&out),
+        common::stderr(&out)
+    );
+    // A failed upload fails the run ("feeds failed: cannot upload s3://…"); the listing
+    // shows the objects arrived.
+    let (status, listing) =
+        common::http_request(moto.port(), "GET", "/proxied?list-type=2", &[]).unwrap();
+    assert_eq!(status, 200, "{listing}");
+    assert!(listing.contains("<Key>feeds/rss.xml</Key>"), "{listing}");
 }
