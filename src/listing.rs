@@ -23,6 +23,12 @@ pub enum ListError {
         #[source]
         source: SourceError,
     },
+    #[error("{url}: every child sitemap failed ({failed}); first: {first}")]
+    Children {
+        url: String,
+        failed: usize,
+        first: Box<ListError>,
+    },
 }
 
 /// The links a source lists now, and the validators to send next time.
@@ -117,21 +123,27 @@ async fn list_sitemap(
         }
         Fetched::Page(p) => p,
     };
+    let cap = fetcher.max_body();
     let parse = |p: &crate::fetch::Page| {
-        source::sitemap::parse(&p.body, &p.url, tz).map_err(|source| ListError::Parse {
-            url: p.url.to_string(),
-            source,
-        })
+        source::sitemap::decompress(&p.body, cap)
+            .and_then(|body| source::sitemap::parse(&body, &p.url, tz))
+            .map_err(|source| ListError::Parse {
+                url: p.url.to_string(),
+                source,
+            })
     };
     let links = match parse(&page)? {
         Sitemap::Urls(links) => links,
         Sitemap::Index(children) => {
             let mut links = Vec::new();
+            let (mut tried, mut failures) = (0, Vec::new());
             for child in children.iter().take(MAX_CHILD_SITEMAPS) {
                 let Ok(child_url) = page.url.join(child) else {
                     continue;
                 };
-                // One bad child sitemap does not hide the others.
+                // One bad child sitemap does not hide the others; all of them failing fails the
+                // source (an index of dead children is not a clean run).
+                tried += 1;
                 match fetcher
                     .get(&child_url, local)
                     .await
@@ -142,8 +154,18 @@ async fn list_sitemap(
                     Ok(Sitemap::Index(_)) => {
                         tracing::warn!(url = %child_url, "nested sitemap index ignored")
                     }
-                    Err(e) => tracing::warn!(url = %child_url, error = %e, "child sitemap failed"),
+                    Err(e) => {
+                        tracing::warn!(url = %child_url, error = %e, "child sitemap failed");
+                        failures.push(e);
+                    }
                 }
+            }
+            if tried > 0 && failures.len() == tried {
+                return Err(ListError::Children {
+                    url: page.url.to_string(),
+                    failed: tried,
+                    first: Box::new(failures.swap_remove(0)),
+                });
             }
             links
         }

@@ -160,6 +160,11 @@ impl Fetcher {
     }
 
     /// Hosts paused by `Retry-After`, with the time left (see [`host::Hosts::pauses`]).
+    /// The cap on a decoded body (`fetch.max_body_bytes`), for callers that decode further.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
     pub async fn host_pauses(&self) -> Vec<(String, Duration)> {
         self.hosts.pauses().await
     }

@@ -264,3 +264,120 @@ fn s3_uploads_ignore_proxy_variables() {
     assert_eq!(status, 200, "{listing}");
     assert!(listing.contains("<Key>feeds/rss.xml</Key>"), "{listing}");
 }
+
+fn urlset(base: &str, paths: &[&str]) -> String {
+    let urls: String = paths
+        .iter()
+        .map(|p| format!("<url><loc>{base}{p}</loc></url>"))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"
+    )
+}
+
+fn sitemap_index(base: &str, children: &[&str]) -> String {
+    let items: String = children
+        .iter()
+        .map(|c| format!("<sitemap><loc>{base}{c}</loc></sitemap>"))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{items}</sitemapindex>"
+    )
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// A sitemap index whose every child fails is a failed source (exit 1, `status` failing),
+/// not a clean run with nothing new.
+#[test]
+fn sitemap_index_with_only_failing_children_fails_the_source() {
+    let s = Hostile::start();
+    s.on(
+        "/sitemap.xml",
+        ok(
+            "application/xml",
+            sitemap_index(&s.base, &["/gone-1.xml", "/gone-2.xml"]),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sources = format!(
+        "  - name: idx\n    kind: sitemap\n    url: \"{}/sitemap.xml\"\n",
+        s.base
+    );
+    let config = config_with_fetch(dir.path(), FETCH, &sources);
+    let out = common::agg(dir.path(), &config, &["fetch-once"]);
+    let all = format!("{}\n{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("every child sitemap failed"), "{all}");
+    assert!(
+        all.contains("/gone-1.xml"),
+        "the first failure is named: {all}"
+    );
+    let status = common::agg(dir.path(), &config, &["status"]);
+    assert_eq!(status.status.code(), Some(1), "{}", common::stdout(&status));
+}
+
+/// Gzipped sitemaps (`.xml.gz` served as `application/x-gzip`, no Content-Encoding) are read;
+/// one that decodes past `fetch.max_body_bytes` is refused with a clear error.
+#[test]
+fn gzipped_sitemaps_are_read_under_the_size_cap() {
+    let s = Hostile::start();
+    for p in ["/a1.html", "/a2.html"] {
+        s.on(p, ok("text/html", super::article(&format!("Story at {p}"))));
+    }
+    s.on(
+        "/news.xml.gz",
+        ok(
+            "application/x-gzip",
+            gzip(urlset(&s.base, &["/a1.html", "/a2.html"]).as_bytes()),
+        ),
+    );
+    // 4 MB of whitespace inside a urlset: a few KB gzipped, over the 1 MB cap decoded.
+    let bomb = format!(
+        "<?xml version=\"1.0\"?><urlset>{}</urlset>",
+        " ".repeat(4 << 20)
+    );
+    s.on(
+        "/bomb.xml.gz",
+        ok("application/x-gzip", gzip(bomb.as_bytes())),
+    );
+    s.on(
+        "/sitemap.xml.gz",
+        ok(
+            "application/octet-stream",
+            gzip(sitemap_index(&s.base, &["/news.xml.gz", "/bomb.xml.gz"]).as_bytes()),
+        ),
+    );
+    s.on(
+        "/only-bomb.xml",
+        ok("application/xml", sitemap_index(&s.base, &["/bomb.xml.gz"])),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sources = format!(
+        "  - name: gz\n    kind: sitemap\n    url: \"{0}/sitemap.xml.gz\"\n  - name: bomb\n    kind: sitemap\n    url: \"{0}/only-bomb.xml\"\n",
+        s.base
+    );
+    let fetch = format!("{FETCH}  max_body_bytes: 1048576\n");
+    let config = config_with_fetch(dir.path(), &fetch, &sources);
+    let out = common::agg(dir.path(), &config, &["fetch-once"]);
+    let all = format!("{}\n{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(
+        common::files(&dir.path().join("content/gz")).len(),
+        2,
+        "{all}"
+    );
+    assert!(
+        all.contains("decodes to more than 1048576 bytes"),
+        "the bomb is named: {all}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the bomb-only source failed: {all}"
+    );
+}
