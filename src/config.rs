@@ -390,6 +390,15 @@ impl Compiler<'_> {
                 "must be at least 1024",
             );
         }
+        if raw.feeds.max_bytes != 0 && raw.feeds.max_bytes < crate::publish::MIN_FEED_BYTES {
+            self.issue(
+                &[Key("feeds"), Key("max_bytes")],
+                format!(
+                    "must be 0 (no limit) or at least {} (a feed's header and one summary-only item)",
+                    crate::publish::MIN_FEED_BYTES
+                ),
+            );
+        }
         for (i, f) in raw.feeds.formats.iter().enumerate() {
             if !matches!(f.as_str(), "rss" | "atom" | "json") {
                 self.issue(

@@ -381,3 +381,65 @@ fn gzipped_sitemaps_are_read_under_the_size_cap() {
         "the bomb-only source failed: {all}"
     );
 }
+
+/// One 1.1 MB article (and a 100 KB title) must not evict the other items from the shared
+/// feeds: it is published as a summary with a capped title, every feed stays under
+/// `feeds.max_bytes`.
+#[test]
+fn one_huge_article_does_not_empty_the_shared_feeds() {
+    let s = Hostile::start();
+    let mut sources = String::new();
+    for i in 0..3 {
+        s.on(
+            &format!("/small{i}.html"),
+            ok(
+                "text/html",
+                super::article(&format!("Small story number {i} of the day")),
+            ),
+        );
+    }
+    let para = "A very long article paragraph that goes on and on about the same subject. ";
+    let body: String = (0..1_100_000 / (para.len() * 20))
+        .map(|n| format!("<p>{n} {}</p>\n", para.repeat(20)))
+        .collect();
+    let title = format!("Huge {}", "title word ".repeat(10_000));
+    let huge = format!(
+        "<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>"
+    );
+    assert!(huge.len() > 1_100_000);
+    s.on("/huge.html", ok("text/html", huge));
+    sources.push_str(&format!(
+        "  - name: s\n    kind: urls\n    urls: [\"{0}/small0.html\", \"{0}/small1.html\", \"{0}/huge.html\", \"{0}/small2.html\"]\n    categories: [\"news\"]\n    tags: [\"daily\"]\n",
+        s.base
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let fetch = format!("{FETCH}  max_body_bytes: 4000000\n");
+    let config = config_with_fetch(dir.path(), &fetch, &sources).replace(
+        "feeds:\n  items: 50\n",
+        "feeds:\n  items: 50\n  max_bytes: 1000000\n",
+    );
+    let out = common::agg(dir.path(), &config, &["fetch-once"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(common::files(&dir.path().join("content/s")).len(), 4);
+    for feed in ["", "categories/news/", "tags/daily/"] {
+        for name in ["rss.xml", "atom.xml", "feed.json"] {
+            let path = dir.path().join(format!("feeds/{feed}{name}"));
+            let len = std::fs::metadata(&path).unwrap().len();
+            assert!(len <= 1_000_000, "{}: {len} bytes", path.display());
+        }
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(format!("feeds/{feed}feed.json"))).unwrap(),
+        )
+        .unwrap();
+        let items = json["items"].as_array().unwrap();
+        assert_eq!(items.len(), 4, "{feed}feed.json kept every item");
+        for item in items {
+            let t = item["title"].as_str().unwrap();
+            assert!(
+                t.chars().count() <= 301,
+                "title of {} chars",
+                t.chars().count()
+            );
+        }
+    }
+}
