@@ -47,7 +47,6 @@ pub async fn list(
     state: &SourceState,
     tz: Tz,
 ) -> Result<Listed, ListError> {
-    let local = src.is_local();
     let (url, parse): (&Url, Box<ParseFn>) = match &src.kind {
         SourceKind::Urls { urls } => {
             return Ok(Listed {
@@ -61,7 +60,7 @@ pub async fn list(
                 validators: Validators::default(),
             });
         }
-        SourceKind::Sitemap { url } => return list_sitemap(fetcher, url, local, state, tz).await,
+        SourceKind::Sitemap { url } => return list_sitemap(fetcher, src, url, state, tz).await,
         SourceKind::Feed { url } => (
             url,
             Box::new(move |p| source::feed::parse(&p.body, &p.url, tz)),
@@ -85,7 +84,10 @@ pub async fn list(
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    match fetcher.fetch(url, local, Some(&validators)).await? {
+    match fetcher
+        .fetch(url, src.may_read_file(url), Some(&validators))
+        .await?
+    {
         Fetched::NotModified => Ok(Listed {
             links: Vec::new(),
             validators,
@@ -105,8 +107,8 @@ pub async fn list(
 
 async fn list_sitemap(
     fetcher: &Fetcher,
+    src: &Source,
     url: &Url,
-    local: bool,
     state: &SourceState,
     tz: Tz,
 ) -> Result<Listed, ListError> {
@@ -114,7 +116,10 @@ async fn list_sitemap(
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    let page = match fetcher.fetch(url, local, Some(&validators)).await? {
+    let page = match fetcher
+        .fetch(url, src.may_read_file(url), Some(&validators))
+        .await?
+    {
         Fetched::NotModified => {
             return Ok(Listed {
                 links: Vec::new(),
@@ -145,7 +150,7 @@ async fn list_sitemap(
                 // source (an index of dead children is not a clean run).
                 tried += 1;
                 match fetcher
-                    .get(&child_url, local)
+                    .get(&child_url, src.may_read_file(&child_url))
                     .await
                     .map_err(ListError::from)
                     .and_then(|p| parse(&p))

@@ -196,6 +196,14 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         match url.scheme() {
             "file" if allow_file => return self.read_file(url).await.map(Fetched::Page),
+            "file" => {
+                return Err(FetchError::Refused {
+                    url: url.to_string(),
+                    message: "local file outside the source's own folder (only files beside a \
+                              file: listing, or listed by a urls source, are read)"
+                        .into(),
+                });
+            }
             "http" | "https" => {}
             other => {
                 return Err(FetchError::Refused {

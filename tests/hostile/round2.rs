@@ -443,3 +443,55 @@ fn one_huge_article_does_not_empty_the_shared_feeds() {
         }
     }
 }
+
+/// A `file:` listing may only pull files from its own folder: links to a file elsewhere
+/// (`../secret.txt`, an absolute `/etc/passwd`, a symlink out of the folder) are refused and
+/// their text never reaches a feed.
+#[test]
+fn file_listings_read_only_their_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(site.join("posts")).unwrap();
+    std::fs::write(
+        dir.path().join("secret.html"),
+        super::article("Private key material from outside"),
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("posts/ok.html"),
+        super::article("A local article in the folder"),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("secret.html"), site.join("posts/link.html"))
+        .unwrap();
+    let secret_url = url::Url::from_file_path(dir.path().join("secret.html")).unwrap();
+    std::fs::write(
+        site.join("index.html"),
+        format!(
+            "<html><body><a class=\"l\" href=\"posts/ok.html\">ok</a>\
+<a class=\"l\" href=\"../secret.html\">up</a><a class=\"l\" href=\"{secret_url}\">abs</a>\
+<a class=\"l\" href=\"posts/link.html\">link</a></body></html>"
+        ),
+    )
+    .unwrap();
+    let sources =
+        "  - name: local\n    kind: html\n    url: \"file:site/index.html\"\n    links: \"a.l\"\n";
+    let out = common::agg(
+        dir.path(),
+        &config_with_fetch(dir.path(), FETCH, sources),
+        &["fetch-once"],
+    );
+    let all = format!("{}\n{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let files = common::files(&dir.path().join("content/local"));
+    assert_eq!(
+        files.len(),
+        1,
+        "only the file in the folder: {files:?}\n{all}"
+    );
+    assert!(all.contains("outside the source's own folder"), "{all}");
+    let feed = std::fs::read_to_string(dir.path().join("feeds/rss.xml")).unwrap();
+    assert!(feed.contains("A local article in the folder"));
+    assert!(!feed.contains("Private key material"), "{feed}");
+}
