@@ -73,7 +73,7 @@ async fn fetch_and_finish(
     };
     let fetched = ctx
         .fetcher
-        .fetch(&url, source.is_local(), validators.as_ref())
+        .fetch(&url, source.may_read_file(&url), validators.as_ref())
         .await?;
     let Fetched::Page(page) = fetched else {
         return Ok(PageOutcome::Unchanged); // 304: the stored item still holds

@@ -39,7 +39,7 @@ impl Compiler<'_> {
         let base_url = self.base_url(&raw.site.base_url);
         let timezone = self.timezone(&raw.site.timezone);
         self.check_fetch(&raw.fetch);
-        self.check_formats(&raw.feeds.formats);
+        self.check_feeds(&raw.feeds);
         let sources = self.sources(raw.sources);
         let icon = self.site_image("icon", raw.site.icon.as_deref(), &base_url);
         let logo = self.site_image("logo", raw.site.logo.as_deref(), &base_url);
@@ -127,8 +127,17 @@ impl Compiler<'_> {
         }
     }
 
-    fn check_formats(&mut self, formats: &[String]) {
-        for (i, f) in formats.iter().enumerate() {
+    fn check_feeds(&mut self, feeds: &raw::RawFeeds) {
+        if feeds.max_bytes != 0 && feeds.max_bytes < defaults::MIN_FEED_BYTES {
+            self.issue(
+                &[Key("feeds"), Key("max_bytes")],
+                format!(
+                    "must be 0 (no limit) or at least {} (a feed's header and one summary-only item)",
+                    defaults::MIN_FEED_BYTES
+                ),
+            );
+        }
+        for (i, f) in feeds.formats.iter().enumerate() {
             if !matches!(f.as_str(), "rss" | "atom" | "json") {
                 self.issue(
                     &[Key("feeds"), Key("formats"), Idx(i)],

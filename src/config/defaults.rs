@@ -22,6 +22,10 @@ pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
 /// `server.write_timeout_secs`: time a response write may stall.
 pub const DEFAULT_WRITE_TIMEOUT_SECS: u64 = 30;
 
+/// The smallest `feeds.max_bytes` the config accepts: room for a feed's header and one item
+/// with a capped title and summary, so the budget is always met with at least one item.
+pub const MIN_FEED_BYTES: usize = 16 * 1024;
+
 /// `Cache-Control: max-age` never exceeds this, however rarely the sources run (feeds served by
 /// `agg serve` and uploaded to S3 alike).
 pub const MAX_AGE_CAP: Duration = Duration::from_secs(3600);

@@ -152,6 +152,11 @@ impl Fetcher {
     }
 
     /// Hosts paused by `Retry-After`, with the time left (see [`host::Hosts::pauses`]).
+    /// The cap on a decoded body (`fetch.max_body_bytes`), for callers that decode further.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
     pub async fn host_pauses(&self) -> Vec<(String, Duration)> {
         self.hosts.pauses().await
     }
@@ -181,8 +186,16 @@ impl Fetcher {
         allow_file: bool,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
-        if url.scheme() == "file" && allow_file {
-            return self.read_file(url).await.map(Fetched::Page);
+        if url.scheme() == "file" {
+            if allow_file {
+                return self.read_file(url).await.map(Fetched::Page);
+            }
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                message: "local file outside the source's own folder (only files beside a \
+                          file: listing, or listed by a urls source, are read)"
+                    .into(),
+            });
         }
         let host = self.admit(url).await?;
         let _permit = self.global.acquire().await.expect("semaphore never closed");

@@ -57,6 +57,8 @@ pub struct SiteInfo {
     pub hub: Option<url::Url>,
 }
 
+pub use crate::config::defaults::MIN_FEED_BYTES;
+
 /// Options from the config's `feeds:` section.
 #[derive(Debug, Clone)]
 pub struct FeedOptions {
