@@ -41,8 +41,9 @@ pub struct Context {
     pub(super) decisions: Arc<Decisions>,
     /// Markdown files written and committed, waiting to be uploaded.
     pub(super) written: Arc<Written>,
-    /// Pages being processed at once: one per core plus one (a page waiting on its file write
-    /// leaves the core to another). More would only add memory and switching.
+    /// Work on the blocking pool at once (pages being processed, store calls): one per core
+    /// plus one (a page waiting on its file write leaves the core to another). More would only
+    /// add threads (each with its stack and malloc arena), memory and switching.
     pub(super) cpu: Arc<tokio::sync::Semaphore>,
 }
 
@@ -93,11 +94,13 @@ impl Context {
     }
 
     /// Runs `f` with this context on the blocking pool, where the store may be called, in the
-    /// current tracing span. A panic in `f` is resumed here.
+    /// current tracing span, as one of the pages' units of blocking work (`cpu`). A panic in
+    /// `f` is resumed here.
     pub async fn blocking<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Context) -> R + Send + 'static,
     ) -> R {
+        let _permit = self.cpu.acquire().await.expect("never closed");
         let (ctx, span) = (self.clone(), tracing::Span::current());
         crate::store::blocking(move || span.in_scope(|| f(&ctx))).await
     }
