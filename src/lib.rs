@@ -27,6 +27,7 @@ pub mod slug;
 pub mod source;
 pub mod status;
 pub mod store;
+pub mod weburl;
 
 pub use config::Config;
 pub use pipeline::{Context, RunReport, SourceReport};
