@@ -59,6 +59,8 @@ fn render(feed: &Feed<'_>, site: &Site, format: Format) -> Result<Vec<u8>, std::
 fn first<'a>(feed: &Feed<'a>, n: usize) -> Feed<'a> {
     Feed {
         dir: feed.dir.clone(),
+        kind: feed.kind,
+        name: feed.name.clone(),
         title: feed.title.clone(),
         description: feed.description.clone(),
         items: feed.items[..n].to_vec(),
