@@ -277,12 +277,39 @@ impl Source {
         }
     }
 
-    /// Whether any of this source's URLs is a `file://` URL (then `file://` article links are
-    /// followed too).
+    /// Whether any of this source's URLs is a `file://` URL.
     pub fn is_local(&self) -> bool {
         match &self.kind {
             SourceKind::Urls { urls } => urls.iter().any(|u| u.scheme() == "file"),
             _ => self.url().is_some_and(|u| u.scheme() == "file"),
+        }
+    }
+
+    /// Whether this source may read the `file://` URL `url`: a `urls` source only the files it
+    /// lists; a source whose listing is a local file, only files inside that file's folder
+    /// (after resolving `..` and symlinks), so a listing cannot pull `/etc/passwd` or a key
+    /// into a public feed. `false` for other schemes (they are not files).
+    pub fn may_read_file(&self, url: &Url) -> bool {
+        if url.scheme() != "file" {
+            return false;
+        }
+        match &self.kind {
+            SourceKind::Urls { urls } => urls.contains(url),
+            _ => {
+                let Some(listing) = self.url().filter(|u| u.scheme() == "file") else {
+                    return false;
+                };
+                if listing == url {
+                    return true;
+                }
+                let folder = listing
+                    .to_file_path()
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .and_then(|d| d.canonicalize().ok());
+                let target = url.to_file_path().ok().and_then(|p| p.canonicalize().ok());
+                matches!((folder, target), (Some(f), Some(t)) if t.starts_with(&f))
+            }
         }
     }
 }
@@ -388,6 +415,15 @@ impl Compiler<'_> {
             self.issue(
                 &[Key("fetch"), Key("max_body_bytes")],
                 "must be at least 1024",
+            );
+        }
+        if raw.feeds.max_bytes != 0 && raw.feeds.max_bytes < crate::publish::MIN_FEED_BYTES {
+            self.issue(
+                &[Key("feeds"), Key("max_bytes")],
+                format!(
+                    "must be 0 (no limit) or at least {} (a feed's header and one summary-only item)",
+                    crate::publish::MIN_FEED_BYTES
+                ),
             );
         }
         for (i, f) in raw.feeds.formats.iter().enumerate() {

@@ -23,6 +23,12 @@ pub enum ListError {
         #[source]
         source: SourceError,
     },
+    #[error("{url}: every child sitemap failed ({failed}); first: {first}")]
+    Children {
+        url: String,
+        failed: usize,
+        first: Box<ListError>,
+    },
 }
 
 /// The links a source lists now, and the validators to send next time.
@@ -41,7 +47,6 @@ pub async fn list(
     state: &SourceState,
     tz: Tz,
 ) -> Result<Listed, ListError> {
-    let local = src.is_local();
     let (url, parse): (&Url, Box<ParseFn>) = match &src.kind {
         SourceKind::Urls { urls } => {
             return Ok(Listed {
@@ -55,7 +60,7 @@ pub async fn list(
                 validators: Validators::default(),
             });
         }
-        SourceKind::Sitemap { url } => return list_sitemap(fetcher, url, local, state, tz).await,
+        SourceKind::Sitemap { url } => return list_sitemap(fetcher, src, url, state, tz).await,
         SourceKind::Feed { url } => (
             url,
             Box::new(move |p| source::feed::parse(&p.body, &p.url, tz)),
@@ -79,7 +84,10 @@ pub async fn list(
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    match fetcher.fetch(url, local, Some(&validators)).await? {
+    match fetcher
+        .fetch(url, src.may_read_file(url), Some(&validators))
+        .await?
+    {
         Fetched::NotModified => Ok(Listed {
             links: Vec::new(),
             validators,
@@ -99,8 +107,8 @@ pub async fn list(
 
 async fn list_sitemap(
     fetcher: &Fetcher,
+    src: &Source,
     url: &Url,
-    local: bool,
     state: &SourceState,
     tz: Tz,
 ) -> Result<Listed, ListError> {
@@ -108,7 +116,10 @@ async fn list_sitemap(
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    let page = match fetcher.fetch(url, local, Some(&validators)).await? {
+    let page = match fetcher
+        .fetch(url, src.may_read_file(url), Some(&validators))
+        .await?
+    {
         Fetched::NotModified => {
             return Ok(Listed {
                 links: Vec::new(),
@@ -117,23 +128,29 @@ async fn list_sitemap(
         }
         Fetched::Page(p) => p,
     };
+    let cap = fetcher.max_body();
     let parse = |p: &crate::fetch::Page| {
-        source::sitemap::parse(&p.body, &p.url, tz).map_err(|source| ListError::Parse {
-            url: p.url.to_string(),
-            source,
-        })
+        source::sitemap::decompress(&p.body, cap)
+            .and_then(|body| source::sitemap::parse(&body, &p.url, tz))
+            .map_err(|source| ListError::Parse {
+                url: p.url.to_string(),
+                source,
+            })
     };
     let links = match parse(&page)? {
         Sitemap::Urls(links) => links,
         Sitemap::Index(children) => {
             let mut links = Vec::new();
+            let (mut tried, mut failures) = (0, Vec::new());
             for child in children.iter().take(MAX_CHILD_SITEMAPS) {
                 let Ok(child_url) = page.url.join(child) else {
                     continue;
                 };
-                // One bad child sitemap does not hide the others.
+                // One bad child sitemap does not hide the others; all of them failing fails the
+                // source (an index of dead children is not a clean run).
+                tried += 1;
                 match fetcher
-                    .get(&child_url, local)
+                    .get(&child_url, src.may_read_file(&child_url))
                     .await
                     .map_err(ListError::from)
                     .and_then(|p| parse(&p))
@@ -142,8 +159,18 @@ async fn list_sitemap(
                     Ok(Sitemap::Index(_)) => {
                         tracing::warn!(url = %child_url, "nested sitemap index ignored")
                     }
-                    Err(e) => tracing::warn!(url = %child_url, error = %e, "child sitemap failed"),
+                    Err(e) => {
+                        tracing::warn!(url = %child_url, error = %e, "child sitemap failed");
+                        failures.push(e);
+                    }
                 }
+            }
+            if tried > 0 && failures.len() == tried {
+                return Err(ListError::Children {
+                    url: page.url.to_string(),
+                    failed: tried,
+                    first: Box::new(failures.swap_remove(0)),
+                });
             }
             links
         }

@@ -130,10 +130,7 @@ fn key_list(out: &mut String, key: &str, values: &[String]) {
 
 fn key_value(out: &mut String, key: &str, v: &serde_yaml::Value) {
     use serde_yaml::Value;
-    let key = if key
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    let key = if plain_key(key) {
         key.to_string()
     } else {
         yaml_str(key)
@@ -153,6 +150,20 @@ fn key_value(out: &mut String, key: &str, v: &serde_yaml::Value) {
     }
 }
 
+/// Whether a front-matter key can be written unquoted and still read back as that string: an
+/// identifier that is not one of YAML's null or boolean words.
+fn plain_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        )
+}
+
 fn scalar(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value;
     match v {
@@ -160,8 +171,19 @@ fn scalar(v: &serde_yaml::Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => yaml_str(s),
-        // Nested maps and lists are written as JSON, which is valid YAML flow style.
-        other => serde_json::to_string(other).unwrap_or_else(|_| "null".into()),
+        // Nested lists and maps in flow style, every string through `yaml_str`.
+        Value::Sequence(items) => {
+            let items: Vec<String> = items.iter().map(scalar).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Mapping(map) => {
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", scalar(k), scalar(v)))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
+        Value::Tagged(tagged) => scalar(&tagged.value),
     }
 }
 
@@ -182,7 +204,11 @@ pub fn yaml_str(s: &str) -> String {
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
+            // C1 controls (U+0085 is handled above) are outside YAML's printable set:
+            // go-yaml (Hugo) refuses the whole file when one appears raw.
+            c @ '\u{80}'..='\u{9f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
             '\u{feff}' => out.push_str("\\ufeff"),
+            c @ ('\u{fffe}' | '\u{ffff}') => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }

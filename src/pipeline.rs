@@ -651,7 +651,7 @@ async fn process_link_inner(
         };
     let fetched = ctx
         .fetcher
-        .fetch(&url, source.is_local(), validators.as_ref())
+        .fetch(&url, source.may_read_file(&url), validators.as_ref())
         .await?;
     let Fetched::Page(page) = fetched else {
         return Ok(Outcome::Unchanged); // 304: the stored item still holds

@@ -6,8 +6,10 @@
 //! read like the name: letters and digits of every script are kept (CJK as is), ASCII is
 //! lowercased, everything else becomes `-`.
 //!
-//! Names that differ only in case or punctuation ("Rust Lang", "rust-lang") share a slug on
-//! purpose: they are one topic, and the publisher merges them into one feed.
+//! Names that differ only in case or separators ("Rust Lang", "rust-lang") share a slug on
+//! purpose: they are one topic, and the publisher merges them into one feed. Symbols that make
+//! a different word are spelled out instead ("C++" `c-plus-plus`, "C#" `c-sharp`, "Q&A"
+//! `q-and-a`), so "C", "C++" and "C#" keep three feeds.
 
 /// Longest slug in bytes; file systems allow 255, but URLs and paths stay readable this way.
 const MAX_BYTES: usize = 80;
@@ -26,6 +28,12 @@ pub fn slugify(name: &str) -> String {
             // `to_lowercase` is a no-op for CJK; for cased scripts it keeps "Rust" and "rust"
             // in one feed.
             slug.extend(c.to_lowercase());
+        } else if let Some(word) = spelled(c, &slug) {
+            if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            slug.push_str(word);
+            slug.push('-');
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
@@ -57,6 +65,17 @@ pub fn slugify(name: &str) -> String {
         slug.push('_');
     }
     slug
+}
+
+/// The word for a symbol that changes what a name means: `+` and `&` anywhere, `#` after a
+/// letter or digit (`C#`, `F#`; a leading hashtag `#` is only a marker).
+fn spelled(c: char, before: &str) -> Option<&'static str> {
+    match c {
+        '+' => Some("plus"),
+        '&' => Some("and"),
+        '#' if before.chars().last().is_some_and(char::is_alphanumeric) => Some("sharp"),
+        _ => None,
+    }
 }
 
 /// 8 hex digits of FNV-1a (64-bit, folded): tiny, and fixed forever, unlike std's `Hasher`,
@@ -158,6 +177,30 @@ mod tests {
     #[test]
     fn case_and_punctuation_variants_share_a_slug() {
         assert_eq!(slugify("Rust Lang"), slugify("rust-lang"));
+        assert_eq!(
+            slugify("#Rust"),
+            slugify("rust"),
+            "a hashtag marker is not a word"
+        );
+    }
+
+    #[test]
+    fn symbols_that_make_another_word_are_spelled_out() {
+        let names = ["C", "C++", "c#", "F#", "Q&A", "Google+"];
+        let slugs: Vec<String> = names.iter().map(|n| slugify(n)).collect();
+        assert_eq!(
+            slugs,
+            [
+                "c",
+                "c-plus-plus",
+                "c-sharp",
+                "f-sharp",
+                "q-and-a",
+                "google-plus"
+            ]
+        );
+        assert_eq!(slugify("C++"), slugify("c ++"));
+        assert!(slugs.iter().all(|s| is_safe(s)));
     }
 
     #[test]

@@ -53,15 +53,15 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public_v4(v4);
             }
             let s = v6.segments();
-            !(v6.is_unspecified()
-                || v6.is_loopback()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link-local
-                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64
-                || (s[0] == 0x2001 && s[1] == 0xdb8) // documentation
-                || (s[0] == 0x2002) // 6to4 can wrap private v4
-                || s[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible
+            // Only 2000::/3 is global unicast; inside it, the special-purpose blocks
+            // (IANA IPv6 Special-Purpose Address Registry) that can reach or wrap private space.
+            let special = match s[0] {
+                0x2001 => s[1] < 0x200 || s[1] == 0xdb8, // Teredo, benchmarking, ORCHID; documentation
+                0x2002 => true,                          // 6to4 can wrap private v4
+                0x3fff => s[1] < 0x1000,                 // 3fff::/20 documentation
+                _ => false,
+            };
+            (s[0] & 0xe000) == 0x2000 && !special
         }
     }
 }
@@ -136,10 +136,32 @@ mod tests {
             "64:ff9b::7f00:1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            // IPv4-translated, Teredo, site-local, discard-only, NAT64 local use, 6to4,
+            // documentation, ORCHIDv2, IPv4-compatible, unassigned space outside 2000::/3.
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "2001:db8::1",
+            "3fff::1",
+            "2001:20::1",
+            "::7f00:1",
+            "4000::1",
+            "ff02::1",
         ] {
             assert!(!is_public(bad.parse().unwrap()), "{bad} must be refused");
         }
-        for good in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        for good in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "2a00:1450:4001:82a::200e",
+            "2001:4860:4860::8888",
+        ] {
             assert!(is_public(good.parse().unwrap()), "{good} is public");
         }
     }

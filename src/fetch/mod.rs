@@ -160,6 +160,11 @@ impl Fetcher {
     }
 
     /// Hosts paused by `Retry-After`, with the time left (see [`host::Hosts::pauses`]).
+    /// The cap on a decoded body (`fetch.max_body_bytes`), for callers that decode further.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
     pub async fn host_pauses(&self) -> Vec<(String, Duration)> {
         self.hosts.pauses().await
     }
@@ -191,6 +196,14 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         match url.scheme() {
             "file" if allow_file => return self.read_file(url).await.map(Fetched::Page),
+            "file" => {
+                return Err(FetchError::Refused {
+                    url: url.to_string(),
+                    message: "local file outside the source's own folder (only files beside a \
+                              file: listing, or listed by a urls source, are read)"
+                        .into(),
+                });
+            }
             "http" | "https" => {}
             other => {
                 return Err(FetchError::Refused {

@@ -67,11 +67,7 @@ fn entry(item: &FeedItem) -> Entry {
         id: text::entry_id(item),
         updated: text::item_updated(item),
         published: Some(text::item_published(item)),
-        authors: item
-            .author
-            .as_deref()
-            .map(text::one_line)
-            .filter(|a| !a.is_empty())
+        authors: text::item_author(item)
             .map(|a| vec![person(&a)])
             .unwrap_or_default(),
         categories: text::item_terms(item)

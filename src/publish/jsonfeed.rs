@@ -62,9 +62,7 @@ fn item(item: &FeedItem) -> Value {
     if let Some(thumb) = text::thumbnail(item) {
         obj.insert("image".into(), json!(thumb));
     }
-    if let Some(author) = item.author.as_deref().map(text::one_line)
-        && !author.is_empty()
-    {
+    if let Some(author) = text::item_author(item) {
         obj.insert("authors".into(), json!([{ "name": author }]));
     }
     let terms = text::item_terms(item);

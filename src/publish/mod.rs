@@ -59,6 +59,10 @@ pub struct SiteInfo {
     pub hub: Option<url::Url>,
 }
 
+/// The smallest `feeds.max_bytes` the config accepts: room for a feed's header and one item
+/// with a capped title and summary, so the budget is always met with at least one item.
+pub const MIN_FEED_BYTES: usize = 16 * 1024;
+
 /// Options from the config's `feeds:` section.
 #[derive(Debug, Clone)]
 pub struct FeedOptions {

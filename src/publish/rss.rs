@@ -146,15 +146,10 @@ fn item(item: &FeedItem) -> rss::Item {
             .map(|name| rss::Category { name, domain: None })
             .collect(),
         enclosure,
-        dublin_core_ext: item
-            .author
-            .as_deref()
-            .map(text::one_line)
-            .filter(|a| !a.is_empty())
-            .map(|a| DublinCoreExtension {
-                creators: vec![a],
-                ..Default::default()
-            }),
+        dublin_core_ext: text::item_author(item).map(|a| DublinCoreExtension {
+            creators: vec![a],
+            ..Default::default()
+        }),
         extensions,
         ..Default::default()
     }

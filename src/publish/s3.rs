@@ -32,6 +32,7 @@
 //! would otherwise cost every file its retries); the local files are written regardless.
 use crate::config::S3Settings;
 use object_store::aws::{AmazonS3, AmazonS3Builder, S3ConditionalPut};
+use object_store::client::{HttpClient, HttpConnector};
 use object_store::path::Path as KeyPath;
 use object_store::{
     Attribute, Attributes, BackoffConfig, ClientOptions, GetOptions, ObjectStore, ObjectStoreExt,
@@ -405,11 +406,9 @@ fn client(settings: &S3Settings, keys: Keys) -> Result<AmazonS3, String> {
         .with_secret_access_key(keys.secret_access_key)
         .with_conditional_put(S3ConditionalPut::ETagMatch)
         .with_client_options(
-            ClientOptions::new()
-                .with_allow_http(settings.endpoint.scheme() == "http")
-                .with_connect_timeout(Duration::from_secs(5))
-                .with_timeout(Duration::from_secs(60)),
+            ClientOptions::new().with_allow_http(settings.endpoint.scheme() == "http"),
         )
+        .with_http_connector(NoProxyConnector)
         .with_retry(RetryConfig {
             backoff: BackoffConfig {
                 init_backoff: Duration::from_millis(100),
@@ -423,6 +422,30 @@ fn client(settings: &S3Settings, keys: Keys) -> Result<AmazonS3, String> {
         builder = builder.with_token(token);
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// Builds the S3 HTTP client without proxies from the environment (object_store's default
+/// client honours `HTTP_PROXY`; agg ignores proxy variables everywhere, as documented), with
+/// short timeouts and no response decompression (object sizes come from `Content-Length`).
+#[derive(Debug)]
+struct NoProxyConnector;
+
+impl HttpConnector for NoProxyConnector {
+    fn connect(&self, _options: &ClientOptions) -> object_store::Result<HttpClient> {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .no_gzip()
+            .no_brotli()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("agg/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| object_store::Error::Generic {
+                store: "S3",
+                source: Box::new(e),
+            })?;
+        Ok(HttpClient::new(client))
+    }
 }
 
 /// `{prefix}/{rel}`, or `rel` alone under an empty prefix.

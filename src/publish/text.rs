@@ -53,25 +53,60 @@ pub fn one_line(s: &str) -> String {
     xml_safe(s).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Longest title, in characters, an entry shows; a page's "title" past this is not one.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Longest plain-text summary, in characters.
+pub const MAX_SUMMARY_CHARS: usize = 1000;
+/// Longest author name, in characters.
+pub const MAX_AUTHOR_CHARS: usize = 200;
+
+/// `s` cut to `max` characters, with "…" when it was longer.
+pub fn cap_chars(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s,
+        Some((cut, _)) => {
+            let mut short = s[..cut].trim_end().to_string();
+            short.push('…');
+            short
+        }
+    }
+}
+
+/// The first `max` characters of `s` (all of it when shorter): cleaning a megabyte "title" to
+/// keep 300 characters of it would waste the work.
+fn head_chars(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(cut, _)| &s[..cut])
+}
+
 /// The title an entry shows: readers reject entries without one, so fall back to the URL.
 pub fn item_title(item: &FeedItem) -> String {
-    let title = one_line(&item.title);
+    // Whitespace runs collapse, so take more than the cap before cleaning.
+    let title = one_line(head_chars(&item.title, MAX_TITLE_CHARS * 4));
     if title.is_empty() {
         one_line(&item.url)
     } else {
-        title
+        cap_chars(title, MAX_TITLE_CHARS)
     }
 }
 
 /// Plain-text summary; when there is none, the title, so no entry is blank in a reader that
 /// shows summaries only.
 pub fn item_summary(item: &FeedItem) -> String {
-    let summary = xml_safe(item.summary.trim());
+    let summary = xml_safe(head_chars(item.summary.trim(), MAX_SUMMARY_CHARS * 4).trim_end());
     if summary.is_empty() {
         item_title(item)
     } else {
-        summary
+        cap_chars(summary, MAX_SUMMARY_CHARS)
     }
+}
+
+/// The author's name on one line, capped; `None` when there is none.
+pub fn item_author(item: &FeedItem) -> Option<String> {
+    item.author
+        .as_deref()
+        .map(|a| one_line(head_chars(a, MAX_AUTHOR_CHARS * 4)))
+        .filter(|a| !a.is_empty())
+        .map(|a| cap_chars(a, MAX_AUTHOR_CHARS))
 }
 
 /// Categories then tags, cleaned, without empty names or repeats, in their stored order.

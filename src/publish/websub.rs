@@ -5,7 +5,8 @@
 //! A ping is `POST hub` with the form `hub.mode=publish&hub.url={feed URL}`, one per changed
 //! feed file (never for `index.html` or `opml.xml`). A hub that is down or overloaded (network
 //! error, 408, 429, 5xx) gets [`TRIES`] tries with doubling backoff; any other answer is final.
-//! A failed ping is logged, never fatal: readers still poll, they just learn later.
+//! A failed ping is logged, never fatal: readers still poll, they just learn later. Redirects
+//! are not followed (the hub is configured; where it points is not agg's to chase).
 use futures::StreamExt;
 use std::time::Duration;
 use url::Url;
@@ -51,6 +52,9 @@ impl Pinger {
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)
             .no_proxy()
+            // A hub answers a ping itself; a redirect (to a private address, say) is refused,
+            // not followed: reported as the hub's status, never retried.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(WebsubError::Client)?;
         Ok(Pinger {

@@ -22,7 +22,28 @@ pub enum Sitemap {
     Index(Vec<String>),
 }
 
-/// Parses a sitemap body (already decompressed by the fetcher). `loc`s resolve against `base`;
+/// The sitemap's bytes, gunzipped when the body itself is gzip (a `.xml.gz` file served as
+/// `application/x-gzip`, which the fetcher rightly leaves alone), decoded up to `cap` bytes:
+/// a decompression bomb stops there with an error.
+pub fn decompress(bytes: &[u8], cap: usize) -> Result<std::borrow::Cow<'_, [u8]>, SourceError> {
+    use std::io::Read;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| SourceError::Sitemap(format!("bad gzip: {e}")))?;
+    if out.len() > cap {
+        return Err(SourceError::Sitemap(format!(
+            "gzipped sitemap decodes to more than {cap} bytes (fetch.max_body_bytes)"
+        )));
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+/// Parses a sitemap body (already decompressed: see [`decompress`]). `loc`s resolve against `base`;
 /// dates without an offset are read in `tz`.
 pub fn parse(bytes: &[u8], base: &Url, tz: Tz) -> Result<Sitemap, SourceError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -322,7 +322,7 @@ impl Moto {
 }
 
 /// A minimal HTTP/1.1 request to 127.0.0.1:`port` (status, body as text).
-fn http_request(port: u16, method: &str, path: &str, body: &[u8]) -> Option<(u16, String)> {
+pub fn http_request(port: u16, method: &str, path: &str, body: &[u8]) -> Option<(u16, String)> {
     use std::io::{Read, Write};
     let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))

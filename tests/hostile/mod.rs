@@ -6,6 +6,7 @@ mod crash;
 mod diskfull;
 mod politeness;
 mod props;
+mod round2;
 mod safety;
 mod server;
 mod ssrf;

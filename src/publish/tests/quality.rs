@@ -62,52 +62,129 @@ fn without_schedule_or_images_nothing_is_invented() {
     assert!(json.get("hubs").is_none() && json.get("icon").is_none());
 }
 
+fn file_len(dir: &std::path::Path, rel: &str) -> usize {
+    fs::metadata(dir.join(rel)).unwrap().len() as usize
+}
+
+fn budget(max_bytes: usize) -> FeedOptions {
+    FeedOptions {
+        max_bytes,
+        ..opts(10)
+    }
+}
+
+fn rss_ids_with_content(dir: &std::path::Path) -> Vec<(String, bool)> {
+    read_rss(dir, "rss.xml")
+        .items()
+        .iter()
+        .map(|i| (i.guid().unwrap().value().to_string(), i.content().is_some()))
+        .collect()
+}
+
 #[test]
-fn byte_budget_drops_the_oldest_items_until_the_feed_fits() {
+fn one_huge_item_is_shrunk_to_its_summary_and_evicts_nothing() {
+    let mut items = sample_items();
+    // The second newest carries a 1.1 MB body; the budget is the default 1 MB.
+    items[1].content_html = format!("<p>{}</p>", "huge body ".repeat(110_000));
+    let dir = tempfile::tempdir().unwrap();
+    publish(&items, &site(), &budget(1_000_000), dir.path()).unwrap();
+    for rel in ["rss.xml", "atom.xml", "feed.json", "tags/rust/rss.xml"] {
+        let len = file_len(dir.path(), rel);
+        assert!(len <= 1_000_000, "{rel}: {len} bytes");
+    }
+    let got = rss_ids_with_content(dir.path());
+    assert_eq!(got.len(), items.len(), "every item stays: {got:?}");
+    for (i, (id, has_content)) in got.iter().enumerate() {
+        assert_eq!(id, &format!("urn:agg:{}", items[i].id));
+        assert_eq!(
+            *has_content,
+            i != 1,
+            "only the huge item lost its body: {got:?}"
+        );
+    }
+    let json = read_json(dir.path(), "feed.json");
+    let huge = &json["items"][1];
+    assert!(huge.get("content_html").is_none());
+    assert!(huge["summary"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn even_bodies_shrink_oldest_first_then_the_oldest_items_go() {
     let mut items = sample_items();
     for item in &mut items {
         item.content_html = format!("<p>{}</p>", "long body ".repeat(300));
     }
     let dir = tempfile::tempdir().unwrap();
     publish(&items, &site(), &opts(10), dir.path()).unwrap();
-    let full = fs::metadata(dir.path().join("rss.xml")).unwrap().len() as usize;
+    let full = file_len(dir.path(), "rss.xml");
 
-    let budget = full * 3 / 5;
+    // 3/5 of the full size: every item stays, the oldest bodies go first.
+    let limit = full * 3 / 5;
     let dir = tempfile::tempdir().unwrap();
-    let opts = FeedOptions {
-        max_bytes: budget,
-        ..opts(10)
-    };
-    publish(&items, &site(), &opts, dir.path()).unwrap();
+    publish(&items, &site(), &budget(limit), dir.path()).unwrap();
     for rel in ["rss.xml", "atom.xml", "feed.json"] {
-        let len = fs::metadata(dir.path().join(rel)).unwrap().len() as usize;
-        assert!(len <= budget, "{rel}: {len} > {budget}");
+        let len = file_len(dir.path(), rel);
+        assert!(len <= limit, "{rel}: {len} > {limit}");
+    }
+    let got = rss_ids_with_content(dir.path());
+    assert_eq!(got.len(), items.len());
+    let kept: Vec<bool> = got.iter().map(|(_, c)| *c).collect();
+    assert!(kept[0] && !kept[items.len() - 1], "{kept:?}");
+    assert!(
+        kept.windows(2).all(|w| w[0] >= w[1]),
+        "bodies kept by the newest only: {kept:?}"
+    );
+
+    // Summary-only items that still do not fit: the oldest are dropped, the newest stay.
+    let dir = tempfile::tempdir().unwrap();
+    let no_bodies: Vec<FeedItem> = items
+        .iter()
+        .map(|i| FeedItem {
+            content_html: String::new(),
+            ..i.clone()
+        })
+        .collect();
+    publish(&no_bodies, &site(), &opts(10), dir.path()).unwrap();
+    let lean = file_len(dir.path(), "rss.xml");
+    let limit = lean * 3 / 4;
+    let dir = tempfile::tempdir().unwrap();
+    publish(&items, &site(), &budget(limit), dir.path()).unwrap();
+    assert!(file_len(dir.path(), "rss.xml") <= limit);
+    let got = rss_ids_with_content(dir.path());
+    assert!(!got.is_empty() && got.len() < items.len(), "{got:?}");
+    for (i, (id, _)) in got.iter().enumerate() {
+        assert_eq!(id, &format!("urn:agg:{}", items[i].id), "newest first");
+    }
+}
+
+#[test]
+fn max_bytes_is_a_real_limit() {
+    let mut items = sample_items();
+    items[0].title = "标题".repeat(500_000);
+    items[0].summary = "摘要".repeat(500_000);
+    items[0].author = Some("Name ".repeat(100_000));
+    let dir = tempfile::tempdir().unwrap();
+    publish(&items, &site(), &budget(20_000), dir.path()).unwrap();
+    for rel in ["rss.xml", "atom.xml", "feed.json"] {
+        let len = file_len(dir.path(), rel);
+        assert!(len <= 20_000, "{rel}: {len} bytes");
     }
     let rss = read_rss(dir.path(), "rss.xml");
-    let ids: Vec<_> = rss
-        .items()
-        .iter()
-        .map(|i| i.guid().unwrap().value())
-        .collect();
-    // The newest ones stay, in order.
     assert_eq!(
-        ids,
-        ["urn:agg:0a1b2c3d4e5f6071", "urn:agg:1111222233334444"]
+        rss.items().len(),
+        items.len(),
+        "long fields are capped, not evicting"
     );
+    let title = rss.items()[0].title().unwrap();
+    assert_eq!(title.chars().count(), text::MAX_TITLE_CHARS + 1);
+    assert!(title.ends_with('…'));
 
-    // A budget smaller than one item still leaves the newest item.
+    // A budget below one summary-only item: the feed is written without items, within it.
+    let empty_dir = tempfile::tempdir().unwrap();
+    publish(&[], &site(), &opts(10), empty_dir.path()).unwrap();
+    let header = file_len(empty_dir.path(), "rss.xml");
     let dir = tempfile::tempdir().unwrap();
-    let opts = FeedOptions {
-        max_bytes: 100,
-        ..opts
-    };
-    publish(&items, &site(), &opts, dir.path()).unwrap();
-    assert_eq!(read_rss(dir.path(), "rss.xml").items().len(), 1);
-    assert_eq!(
-        read_json(dir.path(), "feed.json")["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    publish(&items, &site(), &budget(header + 20), dir.path()).unwrap();
+    assert!(file_len(dir.path(), "rss.xml") <= header + 20);
+    assert!(read_rss(dir.path(), "rss.xml").items().is_empty());
 }
