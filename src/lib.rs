@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod fsutil;
 pub mod health;
 pub mod hooks;
+pub mod hugo;
 pub mod listing;
 pub mod markdown;
 pub mod metrics;
