@@ -74,9 +74,12 @@ pub fn render(doc: &Document<'_>) -> String {
     out
 }
 
-/// A URL percent-encoded for output; one that does not parse is kept as it is.
-fn output_url(url: &str) -> String {
-    crate::weburl::for_output(url).unwrap_or_else(|| url.to_owned())
+/// An http(s) URL percent-encoded for output; anything else is kept as it is.
+pub fn output_url(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => crate::weburl::encode_parsed(&u),
+        _ => url.to_owned(),
+    }
 }
 
 fn is_builtin(k: &str) -> bool {
