@@ -23,6 +23,8 @@
 
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
+mod place;
+
 /// Emphasis kinds, as the writer marks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -95,15 +97,11 @@ pub fn resolve(s: &str, before: Option<char>, after: Option<char>) -> String {
         return s.to_owned();
     }
     let nodes = normalize(parse(s), &[]);
-    let mut p = Placer {
-        toks: Vec::new(),
-        kinds: Vec::new(),
-        before: before.map_or(Class::Space, class),
-        after: after.map_or(Class::Space, class),
-    };
-    p.flatten(nodes);
-    p.place();
-    p.serialize()
+    let context = (
+        before.map_or(Class::Space, class),
+        after.map_or(Class::Space, class),
+    );
+    place::Placer::new(nodes, context).place()
 }
 
 #[derive(Debug, Clone)]
@@ -305,239 +303,6 @@ fn reading(c: Class, symbol_is_punct: bool) -> Class {
         (Class::Symbol, true) => Class::Punct,
         (Class::Symbol, false) => Class::Other,
         (c, _) => c,
-    }
-}
-
-/// A piece of the flattened paragraph.
-#[derive(Debug, Clone)]
-enum Tok {
-    /// One unit of text: a character, or a backslash escape (which reads as punctuation).
-    Text(String),
-    Atom(String),
-    Mark {
-        id: usize,
-        open: bool,
-    },
-}
-
-impl Tok {
-    fn first_class(&self, kinds: &[Option<Kind>]) -> Class {
-        match self {
-            Tok::Text(t) | Tok::Atom(t) => t.chars().next().map_or(Class::Space, class),
-            Tok::Mark { id, .. } => kinds[*id].map_or(Class::Space, |k| class(k.delimiter())),
-        }
-    }
-
-    fn last_class(&self, kinds: &[Option<Kind>]) -> Class {
-        match self {
-            Tok::Text(t) | Tok::Atom(t) => t.chars().next_back().map_or(Class::Space, class),
-            Tok::Mark { .. } => self.first_class(kinds),
-        }
-    }
-
-    /// Text that may move outside a marker: punctuation, symbols, whitespace.
-    fn movable(&self) -> bool {
-        matches!(self, Tok::Text(t) if t.chars().next().map(class) != Some(Class::Other))
-    }
-
-    /// An opening (`opening`) or closing quote or bracket.
-    fn pairs(&self, opening: bool) -> bool {
-        use unicode_properties::GeneralCategory as G;
-        let Tok::Text(t) = self else {
-            return false;
-        };
-        let Some(c) = t.chars().next() else {
-            return false;
-        };
-        match (c.general_category(), opening) {
-            (G::OpenPunctuation | G::InitialPunctuation, true) => true,
-            (G::ClosePunctuation | G::FinalPunctuation, false) => true,
-            _ => c == '"' || c == '\'',
-        }
-    }
-}
-
-/// Steps 2 and 3 of the module doc.
-struct Placer {
-    toks: Vec<Tok>,
-    /// Each emphasis's kind by id; `None` once dropped.
-    kinds: Vec<Option<Kind>>,
-    before: Class,
-    after: Class,
-}
-
-impl Placer {
-    /// Tokens in order; ids are given innermost first (an emphasis after its content).
-    fn flatten(&mut self, nodes: Vec<Node>) {
-        for node in nodes {
-            match node {
-                Node::Text(t) => {
-                    let mut chars = t.chars().peekable();
-                    while let Some(c) = chars.next() {
-                        let mut unit = c.to_string();
-                        if c == '\\'
-                            && let Some(&n) = chars.peek()
-                            && n.is_ascii_punctuation()
-                        {
-                            unit.push(n);
-                            chars.next();
-                        }
-                        self.toks.push(Tok::Text(unit));
-                    }
-                }
-                Node::Atom(a) => self.toks.push(Tok::Atom(a)),
-                Node::Emph(kind, children) => {
-                    let open_at = self.toks.len();
-                    self.flatten(children);
-                    let id = self.kinds.len();
-                    self.kinds.push(Some(kind));
-                    self.toks.insert(open_at, Tok::Mark { id, open: true });
-                    self.toks.push(Tok::Mark { id, open: false });
-                }
-            }
-        }
-    }
-
-    fn place(&mut self) {
-        // Each round fixes or drops what is invalid; moves only go inwards and drops are
-        // final, so this ends.
-        loop {
-            let mut changed = false;
-            for id in 0..self.kinds.len() {
-                if self.kinds[id].is_none() || self.valid(id) {
-                    continue;
-                }
-                changed = true;
-                if !self.fix(id) {
-                    self.kinds[id] = None;
-                    self.toks
-                        .retain(|t| !matches!(t, Tok::Mark { id: i, .. } if *i == id));
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-    }
-
-    fn marks(&self, id: usize) -> (usize, usize) {
-        let at = |open: bool| {
-            self.toks
-                .iter()
-                .position(|t| matches!(t, Tok::Mark { id: i, open: o } if *i == id && *o == open))
-                .expect("a live emphasis has both marks")
-        };
-        (at(true), at(false))
-    }
-
-    fn valid(&self, id: usize) -> bool {
-        let (open, close) = self.marks(id);
-        let content = &self.toks[open + 1..close];
-        content.iter().any(|t| match t {
-            Tok::Text(s) => !s.trim().is_empty(),
-            _ => true,
-        }) && self.mark_ok(open, true)
-            && self.mark_ok(close, false)
-    }
-
-    /// Whether the marker at `at` opens (or closes) as intended: flanking the right way, and
-    /// not touching a marker of the same character. Touching markers form one run, and a run
-    /// of three can pair with a marker inside it that could both open and close (`***a**b**c*`
-    /// reads as `<em><strong>a</strong>b</em>`…); only `***` around exactly one span is safe,
-    /// and that is one marker here ([`Kind::BoldItalic`]).
-    fn mark_ok(&self, at: usize, open: bool) -> bool {
-        let delimiter = |t: &Tok| match t {
-            Tok::Mark { id, .. } => self.kinds[*id].map(Kind::delimiter),
-            _ => None,
-        };
-        let own = delimiter(&self.toks[at]);
-        let prev = at.checked_sub(1).map(|i| &self.toks[i]);
-        let next = self.toks.get(at + 1);
-        if prev.and_then(delimiter) == own || next.and_then(delimiter) == own {
-            return false;
-        }
-        let before = prev.map_or(self.before, |t| t.last_class(&self.kinds));
-        let after = next.map_or(self.after, |t| t.first_class(&self.kinds));
-        if open {
-            left_flanking(before, after)
-        } else {
-            right_flanking(before, after)
-        }
-    }
-
-    /// Moves the fewest edge punctuation (and whitespace) units outside the markers that make
-    /// the emphasis valid; false when no placement is.
-    fn fix(&mut self, id: usize) -> bool {
-        let (open, close) = self.marks(id);
-        let lead = self.toks[open + 1..close]
-            .iter()
-            .take_while(|t| t.movable())
-            .count();
-        let trail = self.toks[open + 1..close]
-            .iter()
-            .rev()
-            .take_while(|t| t.movable())
-            .count();
-        let mut tries: Vec<(usize, usize)> = (0..=lead)
-            .flat_map(|l| (0..=trail).map(move |t| (l, t)))
-            .filter(|&(l, t)| (l, t) != (0, 0) && open + 1 + l < close - t)
-            .collect();
-        tries.sort_by_key(|&(l, t)| (l + t, t));
-        let Some(&(l, t)) = tries.iter().find(|&&(l, t)| self.moved(id, l, t).is_some()) else {
-            return false;
-        };
-        // A quote or bracket moved out takes its partner along when that stays valid:
-        // `“**很好**”`, not `**“很好**”`.
-        let content = &self.toks[open + 1..close];
-        let opening = |i: usize| content.get(i).is_some_and(|t| t.pairs(true));
-        let closing = |i: usize| {
-            content
-                .len()
-                .checked_sub(i + 1)
-                .is_some_and(|i| content[i].pairs(false))
-        };
-        let balanced = match (l, t) {
-            (0, t) if t > 0 && opening(0) => Some((1, t)),
-            (l, 0) if l > 0 && closing(0) => Some((l, 1)),
-            _ => None,
-        };
-        let toks = balanced
-            .filter(|&(l, t)| open + 1 + l < close - t)
-            .and_then(|(l, t)| self.moved(id, l, t))
-            .or_else(|| self.moved(id, l, t))
-            .expect("found valid above");
-        self.toks = toks;
-        true
-    }
-
-    /// The tokens with `l` units moved out before the opener and `t` after the closer, if
-    /// that makes the emphasis valid.
-    fn moved(&mut self, id: usize, l: usize, t: usize) -> Option<Vec<Tok>> {
-        let (open, close) = self.marks(id);
-        let mut moved = self.toks.clone();
-        let closer = moved.remove(close);
-        moved.insert(close - t, closer);
-        let opener = moved.remove(open);
-        moved.insert(open + l, opener);
-        let saved = std::mem::replace(&mut self.toks, moved);
-        let ok = self.valid(id);
-        let moved = std::mem::replace(&mut self.toks, saved);
-        ok.then_some(moved)
-    }
-
-    fn serialize(self) -> String {
-        let mut out = String::new();
-        for t in &self.toks {
-            match t {
-                Tok::Text(s) | Tok::Atom(s) => out.push_str(s),
-                Tok::Mark { id, .. } => {
-                    if let Some(kind) = self.kinds[*id] {
-                        out.push_str(kind.marker());
-                    }
-                }
-            }
-        }
-        out
     }
 }
 
