@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod fsutil;
 pub mod health;
 pub mod hooks;
+pub mod hugo;
 pub mod listing;
 pub mod markdown;
 pub mod metrics;
@@ -27,6 +28,7 @@ pub mod slug;
 pub mod source;
 pub mod status;
 pub mod store;
+pub mod weburl;
 
 pub use config::Config;
 pub use pipeline::{Context, RunReport, SourceReport};

@@ -390,6 +390,7 @@ async fn publish_from_store(ctx: &Context, everything: bool) -> Result<PublishRe
             title: c.site.title.clone(),
             base_url: c.site.base_url.clone(),
             language: Some(c.site.language.clone()),
+            timezone: c.site.timezone,
             description: c.site.description.clone(),
             icon: c.site.icon.clone(),
             logo: c.site.logo.clone(),

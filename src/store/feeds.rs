@@ -325,9 +325,12 @@ impl Corpus for Store {
         let code = key.kind.code();
         let all = key.kind == FeedKind::All;
         if !full {
-            let sql = format!("SELECT id, url, title, published, updated {from}");
-            let light = |r: &Row<'_, '_>| -> Result<[String; 5], StoreError> {
-                Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+            let sql = format!("SELECT id, url, title, published, updated, lang {from}");
+            let light = |r: &Row<'_, '_>| -> Result<([String; 5], Option<String>), StoreError> {
+                Ok((
+                    [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                    r.get(5)?,
+                ))
             };
             let rows = self
                 .db
@@ -356,8 +359,10 @@ impl Corpus for Store {
     }
 }
 
-/// A feed item with only what the index and OPML show: id, link, title and dates.
-fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedItem, String> {
+/// A feed item with only what the index and OPML show: id, link, title, dates and language.
+fn light_item(
+    ([id, url, title, published, updated], lang): ([String; 5], Option<String>),
+) -> Result<FeedItem, String> {
     let date = |s: &str| {
         DateTime::parse_from_rfc3339(s).map_err(|_| format!("store holds a bad date {s:?}"))
     };
@@ -373,7 +378,7 @@ fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedI
         thumbnail: None,
         categories: Vec::new(),
         tags: Vec::new(),
-        lang: None,
+        lang,
         source: String::new(),
     })
 }
