@@ -27,7 +27,7 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, atom_syndication:
         icon: site.icon.clone(),
         logo: site.logo.clone(),
         subtitle: Some(Text::plain(feed.description.clone())),
-        entries: feed.items.iter().map(|i| entry(i)).collect(),
+        entries: feed.items.iter().map(|i| entry(i, site)).collect(),
         lang: feed.language(site),
         ..Default::default()
     };
@@ -56,8 +56,11 @@ fn feed_links(self_url: &str, site: &Site) -> Vec<Link> {
     links
 }
 
-fn entry(item: &FeedItem) -> Entry {
-    let mut links = vec![link(&text::item_link(item), "alternate", "text/html")];
+fn entry(item: &FeedItem, site: &Site) -> Entry {
+    // RFC 4287 wants an alternate link on an entry that may lack content: an article without a
+    // web address (a local file) points at the site.
+    let href = text::item_link(item).unwrap_or_else(|| site.home());
+    let mut links = vec![link(&href, "alternate", "text/html")];
     if let Some(thumb) = text::thumbnail(item) {
         links.push(link(&thumb, "enclosure", text::image_mime(&thumb)));
     }

@@ -124,11 +124,11 @@ fn section(h: &mut String, feed: &Feed<'_>, site: &Site, formats: &[Format]) {
             local.to_rfc3339(),
             local.format("%Y-%m-%d %H:%M")
         );
-        if is_http(&item.url) {
+        if let Some(link) = text::item_link(item) {
             let _ = writeln!(
                 h,
                 "<li><a href=\"{}\"{lang}>{title}</a>{time}</li>",
-                esc(&text::item_link(item))
+                esc(&link)
             );
         } else {
             let _ = writeln!(h, "<li><span{lang}>{title}</span>{time}</li>");
@@ -156,8 +156,4 @@ fn path_url(rel: &str) -> String {
         .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn is_http(u: &str) -> bool {
-    url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }

@@ -38,7 +38,9 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, serde_json::Error
 fn item(item: &FeedItem) -> Value {
     let mut obj = Map::new();
     obj.insert("id".into(), json!(text::entry_id(item)));
-    obj.insert("url".into(), json!(text::item_link(item)));
+    if let Some(link) = text::item_link(item) {
+        obj.insert("url".into(), json!(link));
+    }
     obj.insert("title".into(), json!(text::item_title(item)));
     obj.insert("summary".into(), json!(text::item_summary(item)));
     let content = text::xml_safe(&item.content_html);

@@ -131,7 +131,7 @@ fn item(item: &FeedItem) -> rss::Item {
     }
     rss::Item {
         title: Some(text::item_title(item)),
-        link: Some(text::item_link(item)),
+        link: text::item_link(item),
         // Readers treat `description` as HTML, so the plain-text summary is escaped once more
         // or a "<b>" in a headline would turn into markup.
         description: Some(text::html_escape(&text::item_summary(item))),

@@ -144,10 +144,12 @@ pub fn thumbnail(item: &FeedItem) -> Option<String> {
     matches!(parsed.scheme(), "http" | "https").then(|| crate::weburl::encode_parsed(&parsed))
 }
 
-/// The article's link, percent-encoded; a stored URL that does not parse is written as it is
-/// (on one line), since an entry needs its link.
-pub fn item_link(item: &FeedItem) -> String {
-    crate::weburl::for_output(&item.url).unwrap_or_else(|| one_line(&item.url))
+/// The article's link, percent-encoded, when it is an http(s) URL. A `file:` URL (a local
+/// source's page without a canonical address) or anything unparseable is never published: it
+/// would show subscribers a path on this machine, and open nothing for them.
+pub fn item_link(item: &FeedItem) -> Option<String> {
+    let parsed = url::Url::parse(item.url.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| crate::weburl::encode_parsed(&parsed))
 }
 
 /// The language of a feed's items: the one they share, `None` when they differ. Items without

@@ -15,7 +15,10 @@ const ARTICLES: usize = 40;
 /// them.
 fn check_outputs_whole(dir: &std::path::Path) {
     for f in common::files(dir) {
-        if f.rsplit('/').next().is_some_and(|name| name.starts_with(".agg-tmp-")) {
+        if f.rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with(".agg-tmp-"))
+        {
             continue;
         }
         let p = dir.join(&f);
