@@ -312,6 +312,7 @@ fn old_publish(ctx: &Context, out: &Path) {
         title: c.site.title.clone(),
         base_url: c.site.base_url.clone(),
         language: Some(c.site.language.clone()),
+        timezone: c.site.timezone,
         description: c.site.description.clone(),
         icon: None,
         logo: None,

@@ -3,7 +3,8 @@
 //! block lists, `date` as "YYYY-MM-DD HH:MM:SS" in the site's time zone, and a summary of the
 //! body's first 50 characters plus "...".
 //!
-//! Every string goes through [`yaml_str`], so no title can add keys or end the front matter.
+//! Every string goes through [`yaml_str`], so no title can add keys or end the front matter,
+//! and every URL through [`crate::weburl`], so a theme can put it in an attribute as it is.
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
@@ -46,7 +47,8 @@ pub fn render(doc: &Document<'_>) -> String {
     key_list(&mut out, "lang", doc.langs);
     key_list(&mut out, "translations", doc.langs);
     key_list(&mut out, "tags", doc.tags);
-    let thumbnail = doc.thumbnail.unwrap_or("");
+    let thumbnail = doc.thumbnail.map(output_url).unwrap_or_default();
+    let thumbnail = thumbnail.as_str();
     let has_menu = doc.front_matter.iter().any(|(k, _)| k == "menu");
     if !has_menu {
         key_str(&mut out, "thumbnail", thumbnail);
@@ -66,12 +68,18 @@ pub fn render(doc: &Document<'_>) -> String {
         out.push_str(&body);
         out.push_str("\n\n");
     }
-    out.push_str(&format!(
-        "[{}]({})\n",
-        escape_link_text(doc.source),
-        doc.url
-    ));
+    // Parentheses would end the link destination early.
+    let url = output_url(doc.url).replace('(', "%28").replace(')', "%29");
+    out.push_str(&format!("[{}]({url})\n", escape_link_text(doc.source)));
     out
+}
+
+/// An http(s) URL percent-encoded for output; anything else is kept as it is.
+pub fn output_url(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => crate::weburl::encode_parsed(&u),
+        _ => url.to_owned(),
+    }
 }
 
 fn is_builtin(k: &str) -> bool {
@@ -287,6 +295,35 @@ mod tests {
         );
         assert!(!out.contains("{{<"));
         assert!(out.ends_with("\n\n[src](https://x/a)\n"));
+    }
+
+    #[test]
+    fn urls_are_percent_encoded() {
+        let doc = Document {
+            title: "t",
+            date: DateTime::parse_from_rfc3339("2025-02-09T23:02:16Z").unwrap(),
+            timezone: chrono_tz::Asia::Shanghai,
+            summary: "s",
+            categories: &[],
+            langs: &[],
+            tags: &[],
+            thumbnail: Some("https://img.example.com/p/1.jpg?w/1080x>/1|imageslim"),
+            front_matter: &[],
+            body: "b",
+            source: "src",
+            url: "https://x.example/a (1)|b",
+        };
+        let out = render(&doc);
+        assert!(
+            out.contains(
+                "thumbnail: \"https://img.example.com/p/1.jpg?w/1080x%3E/1%7Cimageslim\"\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("[src](https://x.example/a%20%281%29%7Cb)\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod dedup;
 mod failures;
 mod hostile;
 mod ops;
+mod render;
 mod s3;
 mod serve;
 mod shared;

@@ -35,6 +35,7 @@ pub fn site_info(c: &Config) -> SiteInfo {
         title: c.site.title.clone(),
         base_url: c.site.base_url.clone(),
         language: Some(c.site.language.clone()),
+        timezone: c.site.timezone,
         description: c.site.description.clone(),
         icon: c.site.icon.clone(),
         logo: c.site.logo.clone(),

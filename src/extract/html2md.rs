@@ -1,12 +1,21 @@
-//! HTML to Markdown: paragraphs, headings, bold/italic, links, images, lists, quotes, code.
+//! HTML to Markdown: paragraphs, headings, bold/italic, links, images, lists, quotes, code,
+//! tables (GFM).
 //!
 //! One walk over the parsed fragment serves both outputs: Markdown, and plain text (the same
 //! blocks without syntax). Block elements end the paragraph being built; inline elements add to
 //! it. Whitespace collapses as a browser would show it, except that a line break between two CJK
 //! characters vanishes (Chinese and Japanese put no space there). Markdown-significant characters
-//! in text are escaped only where they would otherwise change the meaning.
+//! in text are escaped only where they would otherwise change the meaning, and so that the text
+//! reads the same in Hugo (goldmark with its typographer) as in any CommonMark renderer.
+//!
+//! Emphasis is marked while a paragraph is built and placed when it is complete, where the
+//! CommonMark flanking rules let it render ([`emphasis`]).
 use scraper::{ElementRef, Html, Node};
 use url::Url;
+
+mod emphasis;
+
+use emphasis::{ATOM_CLOSE, ATOM_OPEN, Kind};
 
 /// Elements that start and end a block (a paragraph boundary) wherever they appear.
 const BLOCKS: &[&str] = &[
@@ -174,13 +183,10 @@ impl<'u> Writer<'u> {
             }
             "blockquote" => self.quote(el, depth),
             "pre" => self.pre(el),
-            "table" if is_data_table(el) => {
-                let table = self.table(el, depth);
-                self.push_block(table);
-            }
-            "strong" | "b" => self.emphasis(el, "**", depth),
-            "em" | "i" | "cite" => self.emphasis(el, "*", depth),
-            "s" | "del" | "strike" => self.emphasis(el, "~~", depth),
+            "table" if is_data_table(el) => self.table(el, depth),
+            "strong" | "b" => self.emphasis(el, Kind::Bold, depth),
+            "em" | "i" | "cite" => self.emphasis(el, Kind::Italic, depth),
+            "s" | "del" | "strike" => self.emphasis(el, Kind::Strike, depth),
             "code" | "kbd" | "samp" | "tt" => self.code(el),
             "a" => self.link(el, depth),
             _ if BLOCKS.contains(&name) => {
@@ -196,6 +202,10 @@ impl<'u> Writer<'u> {
     fn text(&mut self, text: &str) {
         let chars: Vec<char> = text.chars().collect();
         for (i, &c) in chars.iter().enumerate() {
+            if emphasis::is_reserved(c) {
+                // Noncharacters, never text; the writer uses them as markers.
+                continue;
+            }
             if c.is_whitespace() {
                 self.leading |= self.buf.is_empty();
                 self.pending = true;
@@ -214,9 +224,12 @@ impl<'u> Writer<'u> {
         let next = rest.first().copied();
         let prev = self.buf.chars().next_back();
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        // The end of a text node is not known to be whitespace: a marker may follow.
+        let spaced = prev.is_some_and(char::is_whitespace) && next.is_some_and(char::is_whitespace);
         match c {
             '\\' => next.is_none_or(|n| n.is_ascii_punctuation()),
-            '*' => !(prev.is_none_or(char::is_whitespace) && next.is_none_or(char::is_whitespace)),
+            // A single `~` is strikethrough for some renderers (`10~20` twice in a line).
+            '*' | '~' => !spaced,
             '_' => !(word(prev) && word(next)),
             '`' => true,
             '[' | ']' if self.in_link => true,
@@ -231,14 +244,13 @@ impl<'u> Writer<'u> {
                 n > 0 && rest.get(n) == Some(&';')
             }
             '{' => prev == Some('{') || next == Some('{'),
-            '~' => next == Some('~') || prev == Some('~'),
             _ => false,
         }
     }
 
     /// Writes the pending collapsed space before content starting with `next`.
     fn resolve_space(&mut self, next: char) {
-        let last = self.buf.chars().next_back();
+        let last = self.buf.chars().rev().find(|c| !emphasis::is_reserved(*c));
         if self.pending
             && last.is_some_and(|l| l != '\n')
             && !(self.soft && last.is_some_and(is_cjk) && is_cjk(next))
@@ -254,7 +266,8 @@ impl<'u> Writer<'u> {
     fn raw(&mut self, s: &str) {
         if let Some(first) = s.chars().next() {
             self.resolve_space(first);
-            if self.line_start == Some(self.buf.len()) {
+            // A link or code span at the start of a line protects it; emphasis may be dropped.
+            if self.line_start == Some(self.buf.len()) && !emphasis::is_opener(first) {
                 self.line_start = None;
             }
             self.buf.push_str(s);
@@ -285,15 +298,28 @@ impl<'u> Writer<'u> {
         if !self.md() || start > self.buf.len() {
             return;
         }
-        let line = self.buf[start..].trim_start();
-        let start = self.buf.len() - self.buf[start..].trim_start().len();
+        // An emphasis marker at the start hides nothing: the emphasis may yet be dropped.
+        let skip = |c: char| c.is_whitespace() || emphasis::is_opener(c);
+        let line = self.buf[start..].trim_start_matches(skip);
+        let start = self.buf.len() - line.len();
+        let text = || line.chars().filter(|c| !emphasis::is_reserved(*c));
+        if line.starts_with('-') && text().all(|c| c == '-' || c == ' ') {
+            // A rule or a setext underline. Every dash is escaped: goldmark's typographer
+            // would turn the `--` after one escaped dash into an en dash (`-–`).
+            let escaped = line.replace('-', "\\-");
+            self.buf.truncate(start);
+            self.buf.push_str(&escaped);
+            return;
+        }
         let digits = line.bytes().take_while(u8::is_ascii_digit).count();
         let after = |i: usize| line[i..].chars().next();
+        // A list marker needs a space (or the end of the line) after it.
+        let ends = |c: Option<char>| c.is_none_or(|c| c == ' ' || emphasis::is_reserved(c));
         let at = match line.chars().next() {
             Some('#' | '>' | '=') => Some(0),
-            Some('-' | '+') if after(1).is_none_or(|c| c == ' ' || c == '-') => Some(0),
+            Some('-' | '+') if ends(after(1)) => Some(0),
             Some(_) if digits > 0 && matches!(after(digits), Some('.' | ')')) => {
-                after(digits + 1).is_none_or(|c| c == ' ').then_some(digits)
+                ends(after(digits + 1)).then_some(digits)
             }
             _ => None,
         };
@@ -305,7 +331,8 @@ impl<'u> Writer<'u> {
     /// Ends the current paragraph.
     fn flush(&mut self) {
         self.escape_line_start();
-        let para = self.buf.trim();
+        let para = emphasis::resolve(&self.buf, None, None);
+        let para = para.trim();
         if !para.is_empty() {
             self.blocks.push(para.to_owned());
         }
@@ -337,11 +364,11 @@ fn has_descendant(el: ElementRef<'_>, names: &[&str]) -> bool {
         .any(|d| names.contains(&d.value().name()))
 }
 
-/// A table of data (rows and columns of short cells), as opposed to a layout table.
+/// A table GFM can show: two columns or more, and cells of text (a paragraph or line break
+/// in a cell is fine, a list, nested table, image or heading is not). Extraction unwraps layout
+/// tables before this; anything else falls back to its paragraphs.
 fn is_data_table(el: ElementRef<'_>) -> bool {
-    let layout = [
-        "p",
-        "div",
+    let not_cell_content = [
         "table",
         "ul",
         "ol",
@@ -354,19 +381,28 @@ fn is_data_table(el: ElementRef<'_>) -> bool {
         "h4",
         "h5",
         "h6",
-        "br",
     ];
     let columns = el
         .descendent_elements()
         .filter(|d| d.value().name() == "tr")
-        .map(|tr| {
-            tr.child_elements()
-                .filter(|c| matches!(c.value().name(), "td" | "th"))
-                .count()
-        })
+        .map(|tr| cells(tr).map(span).sum::<usize>())
         .max()
         .unwrap_or(0);
-    columns >= 2 && !has_descendant(el, &layout)
+    columns >= 2 && !has_descendant(el, &not_cell_content)
+}
+
+/// The cells of a row.
+fn cells<'a>(tr: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> {
+    tr.child_elements()
+        .filter(|c| matches!(c.value().name(), "td" | "th"))
+}
+
+/// How many columns a cell spans (bounded: a hostile colspan must not make a huge row).
+fn span(cell: ElementRef<'_>) -> usize {
+    cell.attr("colspan")
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, 50)
 }
 
 /// Block constructs.
@@ -374,6 +410,7 @@ impl Writer<'_> {
     fn heading(&mut self, el: ElementRef<'_>, depth: usize) {
         let (_, text, _) = self.inline_of(el, depth, false);
         let text = text.replace("  \n", " ").replace('\n', " ");
+        let text = emphasis::resolve(&text, None, None).trim().to_owned();
         let level = usize::from(el.value().name().as_bytes()[1] - b'0');
         let block = if self.md() && !text.is_empty() {
             format!("{} {}", "#".repeat(level), text)
@@ -448,23 +485,34 @@ impl Writer<'_> {
         self.push_block(format!("{fence}{lang}\n{code}\n{fence}"));
     }
 
-    fn table(&self, el: ElementRef<'_>, depth: usize) -> String {
+    /// A GFM table: the first row is the header, a spanning cell is followed by empty ones
+    /// so the columns stay aligned, and the caption (if any) is a paragraph before it.
+    fn table(&mut self, el: ElementRef<'_>, depth: usize) {
+        if let Some(caption) = el.child_elements().find(|c| c.value().name() == "caption") {
+            let caption = self.blocks_of(caption, depth).join(" ");
+            self.push_block(caption);
+        }
         let mut rows: Vec<Vec<String>> = Vec::new();
         for tr in el
             .descendent_elements()
             .filter(|d| d.value().name() == "tr")
         {
-            let cells = tr
-                .child_elements()
-                .filter(|c| matches!(c.value().name(), "td" | "th"))
-                .map(|c| self.inline_of(c, depth, false).1.replace('\n', " "))
-                .map(|c| c.replace("  ", " ").replace('|', "\\|"));
-            rows.push(cells.collect());
+            let mut row = Vec::new();
+            for cell in cells(tr) {
+                let text = self.blocks_of(cell, depth).join(" ").replace('\n', " ");
+                let text = text
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>();
+                row.push(text.join(" ").replace('|', "\\|"));
+                row.extend(std::iter::repeat_n(String::new(), span(cell) - 1));
+            }
+            rows.push(row);
         }
         rows.retain(|r| r.iter().any(|c| !c.is_empty()));
         if !self.md() {
             let lines: Vec<String> = rows.iter().map(|r| r.join(" ")).collect();
-            return lines.join("\n");
+            return self.push_block(lines.join("\n"));
         }
         let width = rows.iter().map(Vec::len).max().unwrap_or(0);
         let mut lines = Vec::new();
@@ -476,20 +524,23 @@ impl Writer<'_> {
                 lines.push(format!("|{}", " --- |".repeat(width)));
             }
         }
-        lines.join("\n")
+        self.push_block(lines.join("\n"));
     }
 }
 
 /// Inline constructs.
 impl Writer<'_> {
-    fn emphasis(&mut self, el: ElementRef<'_>, marker: &str, depth: usize) {
+    /// Marks the emphasis; [`emphasis::resolve`] writes (or drops) the markers once the
+    /// paragraph is complete.
+    fn emphasis(&mut self, el: ElementRef<'_>, kind: Kind, depth: usize) {
         let has_text = el.text().any(|t| !t.trim().is_empty());
         let blocky = has_descendant(el, BLOCKS) || has_descendant(el, &["img"]);
         if !self.md() || !has_text || blocky {
             return self.walk(el, depth);
         }
-        let (lead, text, trail) = self.inline_of(el, depth, false);
-        self.wrap(lead, &format!("{marker}{text}{marker}"), trail);
+        let (lead, text, trail) = self.inline_of(el, depth, self.in_link);
+        let (open, close) = kind.sentinels();
+        self.wrap(lead, &format!("{open}{text}{close}"), trail);
     }
 
     /// Adds a generated inline piece, keeping the whitespace that surrounded its source outside.
@@ -523,7 +574,9 @@ impl Writer<'_> {
             ""
         };
         let text = text.replace("{{", "{\u{200b}{");
-        self.raw(&format!("{ticks}{pad}{text}{pad}{ticks}"));
+        self.raw(&format!(
+            "{ATOM_OPEN}{ticks}{pad}{text}{pad}{ticks}{ATOM_CLOSE}"
+        ));
     }
 
     fn link(&mut self, el: ElementRef<'_>, depth: usize) {
@@ -545,7 +598,13 @@ impl Writer<'_> {
             return;
         }
         let (lead, text, trail) = self.inline_of(el, depth, true);
-        self.wrap(lead, &format!("[{text}]({href})"), trail);
+        // Link text is its own span for emphasis, between the brackets.
+        let text = emphasis::resolve(&text, Some('['), Some(']'));
+        self.wrap(
+            lead,
+            &format!("{ATOM_OPEN}[{text}]({href}){ATOM_CLOSE}"),
+            trail,
+        );
     }
 
     /// `![alt](src)`, or `None` for an image without a usable source (and in plain text).
@@ -553,29 +612,62 @@ impl Writer<'_> {
         let value = el.value();
         let src = crate::sanitize::lazy_src(value).or_else(|| value.attr("src"))?;
         let src = self.resolve(src)?;
-        let alt = el
-            .attr("alt")
-            .unwrap_or("")
-            .split_whitespace()
-            .collect::<Vec<_>>();
-        let alt = alt.join(" ").replace('[', "\\[").replace(']', "\\]");
-        Some(format!("![{}]({src})", alt.replace("{{", "{\\{")))
+        let alt = alt_text(el);
+        Some(format!("![{}]({src})", escape_alt(&alt)))
     }
 
-    /// An absolute http(s)/mailto URL, made safe to put between Markdown parentheses.
+    /// An absolute http(s)/mailto URL, percent-encoded ([`crate::weburl`]) and safe between
+    /// Markdown parentheses.
     fn resolve(&self, url: &str) -> Option<String> {
         let url = self.base?.join(url.trim()).ok()?;
         if !matches!(url.scheme(), "http" | "https" | "mailto") {
             return None;
         }
-        let s = url.as_str().replace('(', "%28").replace(')', "%29");
-        Some(
-            s.replace('{', "%7B")
-                .replace('}', "%7D")
-                .replace(' ', "%20"),
-        )
+        let s = crate::weburl::encode_parsed(&url);
+        Some(s.replace('(', "%28").replace(')', "%29"))
     }
 }
+
+/// What an image shows in words: its `alt`, else its `title`, else the caption of the figure
+/// it is in. Whitespace collapsed.
+fn alt_text(img: ElementRef<'_>) -> String {
+    let own = ["alt", "title"]
+        .into_iter()
+        .filter_map(|a| img.attr(a))
+        .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|a| !a.is_empty());
+    if let Some(alt) = own {
+        return alt;
+    }
+    let figure = img
+        .ancestors()
+        .take(4)
+        .filter_map(ElementRef::wrap)
+        .find(|a| a.value().name() == "figure");
+    figure
+        .and_then(|f| {
+            f.descendent_elements()
+                .find(|d| d.value().name() == "figcaption")
+        })
+        .map(|c| c.text().collect::<Vec<_>>().join(" "))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// Alt text is read as inline Markdown: every character that could start syntax is escaped.
+fn escape_alt(alt: &str) -> String {
+    let mut out = String::with_capacity(alt.len());
+    for c in alt.chars().filter(|c| !emphasis::is_reserved(*c)) {
+        if "\\[]*_`<>&~!|#{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod commonmark;
 
 #[cfg(test)]
 mod tests {
@@ -596,9 +688,9 @@ mod tests {
     }
 
     #[test]
-    fn adjacent_bold_elements_stay_separate() {
+    fn adjacent_bold_elements_merge() {
         let html = "<P><strong>DeepSeek“</strong><strong>上车”</strong></P>";
-        assert_eq!(md(html), "**DeepSeek“****上车”**");
+        assert_eq!(md(html), "**DeepSeek“上车”**");
         let html = "<P>abc</P><P><strong>标题</strong> </P>";
         assert_eq!(md(html), "abc\n\n**标题**");
     }

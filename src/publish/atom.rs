@@ -2,8 +2,9 @@
 //!
 //! The feed id is its absolute self URL (stable as long as the site stays where it is); entry
 //! ids are `urn:agg:{id}` like the RSS guids. The site is the feed-level author, because
-//! RFC 4287 requires an author for every entry and many articles have none. `xml:lang` carries
-//! the site's language; `icon`/`logo` the site's images; a `rel=hub` link the WebSub hub.
+//! RFC 4287 requires an author for every entry and many articles have none. `xml:lang` is the
+//! language the entries share (none when they differ); `icon`/`logo` the site's images; a
+//! `rel=hub` link the WebSub hub.
 use super::text;
 use super::{Feed, Format, Site};
 use crate::model::FeedItem;
@@ -26,8 +27,8 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, atom_syndication:
         icon: site.icon.clone(),
         logo: site.logo.clone(),
         subtitle: Some(Text::plain(feed.description.clone())),
-        entries: feed.items.iter().map(|i| entry(i)).collect(),
-        lang: site.language.clone(),
+        entries: feed.items.iter().map(|i| entry(i, site)).collect(),
+        lang: feed.language(site),
         ..Default::default()
     };
     let config = WriteConfig {
@@ -43,7 +44,7 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, atom_syndication:
 fn feed_links(self_url: &str, site: &Site) -> Vec<Link> {
     let mut links = vec![
         link(self_url, "self", Format::Atom.mime()),
-        link(site.base.as_str(), "alternate", "text/html"),
+        link(&site.home(), "alternate", "text/html"),
     ];
     if let Some(hub) = &site.hub {
         links.push(Link {
@@ -55,17 +56,20 @@ fn feed_links(self_url: &str, site: &Site) -> Vec<Link> {
     links
 }
 
-fn entry(item: &FeedItem) -> Entry {
-    let mut links = vec![link(&item.url, "alternate", "text/html")];
+fn entry(item: &FeedItem, site: &Site) -> Entry {
+    // RFC 4287 wants an alternate link on an entry that may lack content: an article without a
+    // web address (a local file) points at the site.
+    let href = text::item_link(item).unwrap_or_else(|| site.home());
+    let mut links = vec![link(&href, "alternate", "text/html")];
     if let Some(thumb) = text::thumbnail(item) {
-        links.push(link(thumb, "enclosure", text::image_mime(thumb)));
+        links.push(link(&thumb, "enclosure", text::image_mime(&thumb)));
     }
     let content = text::xml_safe(&item.content_html);
     Entry {
         title: Text::plain(text::item_title(item)),
         id: text::entry_id(item),
         updated: text::item_updated(item),
-        published: Some(item.published),
+        published: Some(text::item_published(item)),
         authors: text::item_author(item)
             .map(|a| vec![person(&a)])
             .unwrap_or_default(),

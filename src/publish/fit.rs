@@ -149,6 +149,8 @@ fn most_fitting(
 fn with_items<'a>(feed: &Feed<'_>, items: Vec<&'a FeedItem>) -> Feed<'a> {
     Feed {
         dir: feed.dir.clone(),
+        kind: feed.kind,
+        name: feed.name.clone(),
         title: feed.title.clone(),
         description: feed.description.clone(),
         items,

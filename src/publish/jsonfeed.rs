@@ -13,12 +13,12 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, serde_json::Error
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
         "description": feed.description,
-        "home_page_url": site.base.as_str(),
+        "home_page_url": site.home(),
         "feed_url": feed.url(site, Format::Json),
         "authors": [{ "name": site.title }],
         "items": feed.items.iter().map(|i| item(i)).collect::<Vec<_>>(),
     });
-    if let Some(lang) = &site.language {
+    if let Some(lang) = feed.language(site) {
         doc["language"] = json!(lang);
     }
     if let Some(logo) = &site.logo {
@@ -38,7 +38,9 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, serde_json::Error
 fn item(item: &FeedItem) -> Value {
     let mut obj = Map::new();
     obj.insert("id".into(), json!(text::entry_id(item)));
-    obj.insert("url".into(), json!(item.url));
+    if let Some(link) = text::item_link(item) {
+        obj.insert("url".into(), json!(link));
+    }
     obj.insert("title".into(), json!(text::item_title(item)));
     obj.insert("summary".into(), json!(text::item_summary(item)));
     let content = text::xml_safe(&item.content_html);
@@ -51,7 +53,10 @@ fn item(item: &FeedItem) -> Value {
     }
     let date =
         |d: chrono::DateTime<chrono::FixedOffset>| d.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    obj.insert("date_published".into(), json!(date(item.published)));
+    obj.insert(
+        "date_published".into(),
+        json!(date(text::item_published(item))),
+    );
     obj.insert(
         "date_modified".into(),
         json!(date(text::item_updated(item))),

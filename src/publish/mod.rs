@@ -47,7 +47,10 @@ pub struct SiteInfo {
     pub title: String,
     /// Where the feeds folder is served, ending in `/` (self links and ids are built on it).
     pub base_url: url::Url,
+    /// The site's language: a feed whose items have none says this one.
     pub language: Option<String>,
+    /// Where the index page's times are shown (`site.timezone`).
+    pub timezone: chrono_tz::Tz,
     pub description: Option<String>,
     /// Small square image (Atom `icon`, JSON Feed `favicon`).
     pub icon: Option<url::Url>,
@@ -163,6 +166,9 @@ impl Format {
 struct Feed<'a> {
     /// Folder relative to the feeds root: `""`, `"categories/{slug}/"` or `"tags/{slug}/"`.
     dir: String,
+    kind: FeedKind,
+    /// The category's or tag's name (empty for the feed of everything).
+    name: String,
     title: String,
     description: String,
     /// Newest first, at most `FeedOptions::items`.
@@ -177,6 +183,11 @@ impl Feed<'_> {
     /// The feed's own absolute URL (`rel=self`, Atom feed id, JSON `feed_url`).
     fn url(&self, site: &Site, format: Format) -> String {
         site.url(&self.path(format))
+    }
+
+    /// The language its items share (`None` when they differ), else the site's.
+    fn language(&self, site: &Site) -> Option<String> {
+        text::common_language(self.items.iter().copied(), site.language.as_deref())
     }
 
     /// The newest `updated` of its items, or the epoch for an empty feed: a date derived from
@@ -195,6 +206,7 @@ struct Site {
     title: String,
     base: url::Url,
     language: Option<String>,
+    timezone: chrono_tz::Tz,
     description: Option<String>,
     icon: Option<String>,
     logo: Option<String>,
@@ -223,28 +235,35 @@ impl Site {
                 .as_deref()
                 .map(text::one_line)
                 .filter(|l| !l.is_empty()),
+            timezone: info.timezone,
             description: info
                 .description
                 .as_deref()
                 .map(text::one_line)
                 .filter(|d| !d.is_empty()),
-            icon: info.icon.as_ref().map(url::Url::to_string),
+            icon: info.icon.as_ref().map(crate::weburl::encode_parsed),
             logo: info
                 .logo
                 .as_ref()
                 .or(info.icon.as_ref())
-                .map(url::Url::to_string),
-            hub: info.hub.as_ref().map(url::Url::to_string),
+                .map(crate::weburl::encode_parsed),
+            hub: info.hub.as_ref().map(crate::weburl::encode_parsed),
             update_interval,
         }
     }
 
-    /// Absolute URL of a path relative to the feeds root (non-ASCII slugs get percent-encoded).
+    /// Absolute URL of a path relative to the feeds root, percent-encoded (non-ASCII slugs
+    /// included).
     fn url(&self, rel: &str) -> String {
         self.base
             .join(rel)
-            .map(String::from)
-            .unwrap_or_else(|_| format!("{}{rel}", self.base))
+            .map(|u| crate::weburl::encode_parsed(&u))
+            .unwrap_or_else(|_| format!("{}{rel}", self.home()))
+    }
+
+    /// The site's own address (feeds' `link`, `alternate` and `home_page_url`), percent-encoded.
+    fn home(&self) -> String {
+        crate::weburl::encode_parsed(&self.base)
     }
 }
 

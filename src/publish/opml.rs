@@ -1,10 +1,15 @@
 //! `opml.xml`: every feed in one OPML 2.0 subscription list, so a reader can import them all.
 //!
-//! Category and tag feeds sit in nested outlines, which readers import as folders. `xmlUrl`
-//! points at the RSS file when RSS is published (the `type="rss"` readers expect), otherwise
-//! at the first format that is.
+//! Category and tag feeds sit in nested outlines, which readers import as folders. A folder
+//! outline carries only `text`: OPML 2.0 wants a `type` on any outline with more, and a folder
+//! has none. `xmlUrl` points at the RSS file when RSS is published (the `type="rss"` readers
+//! expect), otherwise at the first format that is.
+//!
+//! An outline's `text` and `title` are read as HTML by validators (and by readers that show
+//! them as such), like an RSS `description`: `&` and `<` in a name are escaped once more, or
+//! "AT&T" would be invalid HTML and `<script>` a tag.
 use super::text::html_escape as esc;
-use super::{Feed, Format, Site};
+use super::{Feed, FeedKind, Format, Site};
 use std::fmt::Write;
 
 /// Renders the subscription list.
@@ -24,32 +29,33 @@ pub fn render(feeds: &[Feed<'_>], site: &Site, formats: &[Format]) -> String {
         x.push_str("  </body>\n</opml>\n");
         return x;
     };
-    let mut group = "";
+    let mut group = None;
     for feed in feeds {
-        let folder = feed.dir.split('/').next().unwrap_or("");
+        let folder = match feed.kind {
+            FeedKind::All => None,
+            FeedKind::Category => Some("Categories"),
+            FeedKind::Tag => Some("Tags"),
+        };
         if folder != group {
-            if !group.is_empty() {
+            if group.is_some() {
                 x.push_str("    </outline>\n");
             }
-            let label = if folder == "tags" {
-                "Tags"
-            } else {
-                "Categories"
-            };
-            let _ = writeln!(x, "    <outline text=\"{label}\" title=\"{label}\">");
+            if let Some(label) = folder {
+                let _ = writeln!(x, "    <outline text=\"{label}\">");
+            }
             group = folder;
         }
-        let indent = if group.is_empty() { "    " } else { "      " };
-        let title = esc(&feed.title);
+        let indent = if group.is_none() { "    " } else { "      " };
+        let title = esc(&esc(&feed.title));
         let _ = writeln!(
             x,
             "{indent}<outline type=\"rss\" text=\"{title}\" title=\"{title}\" \
              xmlUrl=\"{}\" htmlUrl=\"{}\"/>",
             esc(&feed.url(site, format)),
-            esc(site.base.as_str())
+            esc(&site.home())
         );
     }
-    if !group.is_empty() {
+    if group.is_some() {
         x.push_str("    </outline>\n");
     }
     x.push_str("  </body>\n</opml>\n");

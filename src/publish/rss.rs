@@ -43,9 +43,9 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
     });
     let channel = rss::Channel {
         title: feed.title.clone(),
-        link: site.base.to_string(),
+        link: site.home(),
         description: feed.description.clone(),
-        language: site.language.clone(),
+        language: feed.language(site),
         last_build_date: Some(feed.updated().to_rfc2822()),
         generator: Some("agg".into()),
         docs: Some("https://www.rssboard.org/rss-specification".into()),
@@ -55,7 +55,7 @@ pub fn render(feed: &Feed<'_>, site: &Site) -> Result<Vec<u8>, rss::Error> {
         image: site.logo.as_ref().map(|url| rss::Image {
             url: url.clone(),
             title: feed.title.clone(),
-            link: site.base.to_string(),
+            link: site.home(),
             ..Default::default()
         }),
         items: feed.items.iter().map(|i| item(i)).collect(),
@@ -107,6 +107,7 @@ fn item(item: &FeedItem) -> rss::Item {
     let mut extensions = ExtensionMap::new();
     let mut enclosure = None;
     if let Some(thumb) = text::thumbnail(item) {
+        let thumb = thumb.as_str();
         let mime = text::image_mime(thumb);
         enclosure = Some(rss::Enclosure {
             url: thumb.to_string(),
@@ -130,7 +131,7 @@ fn item(item: &FeedItem) -> rss::Item {
     }
     rss::Item {
         title: Some(text::item_title(item)),
-        link: Some(item.url.clone()),
+        link: text::item_link(item),
         // Readers treat `description` as HTML, so the plain-text summary is escaped once more
         // or a "<b>" in a headline would turn into markup.
         description: Some(text::html_escape(&text::item_summary(item))),
@@ -139,7 +140,7 @@ fn item(item: &FeedItem) -> rss::Item {
             value: text::entry_id(item),
             permalink: false,
         }),
-        pub_date: Some(item.published.to_rfc2822()),
+        pub_date: Some(text::item_published(item).to_rfc2822()),
         categories: text::item_terms(item)
             .into_iter()
             .map(|name| rss::Category { name, domain: None })

@@ -77,6 +77,8 @@ pub fn feed<'a>(key: &FeedKey, name: &str, items: Vec<&'a FeedItem>, site: &Site
     };
     Feed {
         dir: key.dir(),
+        kind: key.kind,
+        name: name.to_owned(),
         title,
         description,
         items,

@@ -87,6 +87,7 @@ fn site() -> SiteInfo {
         title: "Daily News".into(),
         base_url: url::Url::parse(BASE).unwrap(),
         language: Some("zh-CN".into()),
+        timezone: chrono_tz::Asia::Shanghai,
         description: Some("Test feeds".into()),
         icon: None,
         logo: None,
@@ -333,8 +334,12 @@ fn index_and_opml_list_every_feed_escaped() {
     )));
     assert!(index.contains("type=\"application/atom+xml\""));
     assert!(index.contains("type=\"application/feed+json\""));
-    assert!(index.contains("<a href=\"tags/电影/rss.xml\""));
-    assert!(index.contains("Daily News: #&lt;script&gt;"));
+    // Relative links, percent-encoded; the address to copy in full.
+    assert!(index.contains("<a href=\"tags/%E7%94%B5%E5%BD%B1/rss.xml\""));
+    assert!(index.contains(&format!(
+        "<code>{BASE}tags/%E7%94%B5%E5%BD%B1/rss.xml</code>"
+    )));
+    assert!(index.contains("<span class=\"kind\">Tag:</span> #&lt;script&gt;"));
     assert!(index.contains("released: &lt;edition&gt; 2024 &amp; more"));
     assert!(!index.contains("<script>"), "names are escaped");
     assert!(!index.contains("\u{1}"));
@@ -342,7 +347,8 @@ fn index_and_opml_list_every_feed_escaped() {
     let opml = fs::read_to_string(dir.path().join("opml.xml")).unwrap();
     assert_eq!(opml.matches("type=\"rss\"").count(), 10);
     assert!(opml.contains(&format!("xmlUrl=\"{BASE}tags/%E7%94%B5%E5%BD%B1/rss.xml\"")));
-    assert!(opml.contains("title=\"Daily News: #&lt;script&gt;\""));
+    // Text attributes are HTML to OPML readers: escaped once more.
+    assert!(opml.contains("title=\"Daily News: #&amp;lt;script&amp;gt;\""));
 }
 
 #[test]
@@ -449,8 +455,17 @@ fn sample_feeds_for_feedcheck() {
         update_interval: Some(std::time::Duration::from_secs(900)),
         ..opts(50)
     };
-    publish(&sample_items(), &site, &opts, &out).unwrap();
+    // Plus an undated item with a hostile image URL (`>` and `|`) as thumbnail and in its body.
+    let mut items = sample_items();
+    let mut hostile = presentation::hostile_item();
+    hostile.content_html = format!(
+        "<p>New timetable.</p><img src=\"{}\" alt=\"The ferry\">",
+        text::html_escape(presentation::HOSTILE_IMAGE)
+    );
+    items.insert(0, hostile);
+    publish(&items, &site, &opts, &out).unwrap();
 }
 
 mod incremental;
+mod presentation;
 mod quality;

@@ -1,12 +1,13 @@
-//! Text and URL helpers shared by the renderers: XML-safe strings, HTML escaping, MIME types
-//! of thumbnails, and the stable entry id.
+//! Text and URL helpers shared by the renderers: XML-safe strings, HTML escaping, URLs as
+//! written ([`crate::weburl`]), dates to the second, MIME types of thumbnails, a feed's
+//! language, and the stable entry id.
 //!
 //! Stored text comes from arbitrary web pages, so it may hold characters XML 1.0 forbids
 //! (NUL, most C0 controls, U+FFFE/U+FFFF); one such character makes a whole feed unreadable,
 //! so every string is cleaned here before it reaches a document.
 
 use crate::model::FeedItem;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Timelike};
 
 /// The id of an entry in every format (RSS `guid`, Atom `id`, JSON Feed `id`).
 ///
@@ -120,17 +121,56 @@ pub fn item_terms(item: &FeedItem) -> Vec<String> {
     terms
 }
 
-/// The entry's `updated`, never before its `published` (readers and validators reject that).
+/// The entry's `published`, to the second: an undated item is dated when it was first seen,
+/// to the nanosecond, and feeds show whole seconds.
+pub fn item_published(item: &FeedItem) -> DateTime<FixedOffset> {
+    seconds(item.published)
+}
+
+/// The entry's `updated`, never before its `published` (readers and validators reject that),
+/// to the second.
 pub fn item_updated(item: &FeedItem) -> DateTime<FixedOffset> {
-    item.updated.max(item.published)
+    seconds(item.updated.max(item.published))
+}
+
+fn seconds(d: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    d.with_nanosecond(0).unwrap_or(d)
 }
 
 /// The thumbnail URL, if it is an absolute http(s) URL (anything else would be a broken
-/// enclosure).
-pub fn thumbnail(item: &FeedItem) -> Option<&str> {
-    let t = item.thumbnail.as_deref()?.trim();
-    let parsed = url::Url::parse(t).ok()?;
-    matches!(parsed.scheme(), "http" | "https").then_some(t)
+/// enclosure), percent-encoded.
+pub fn thumbnail(item: &FeedItem) -> Option<String> {
+    let parsed = url::Url::parse(item.thumbnail.as_deref()?.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| crate::weburl::encode_parsed(&parsed))
+}
+
+/// The article's link, percent-encoded, when it is an http(s) URL. A `file:` URL (a local
+/// source's page without a canonical address) or anything unparseable is never published: it
+/// would show subscribers a path on this machine, and open nothing for them.
+pub fn item_link(item: &FeedItem) -> Option<String> {
+    let parsed = url::Url::parse(item.url.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| crate::weburl::encode_parsed(&parsed))
+}
+
+/// The language of a feed's items: the one they share, `None` when they differ. Items without
+/// one are left out of the vote; a feed none of whose items has one takes `fallback` (the
+/// site's).
+pub fn common_language<'a>(
+    items: impl IntoIterator<Item = &'a FeedItem>,
+    fallback: Option<&str>,
+) -> Option<String> {
+    let mut found: Option<String> = None;
+    for item in items {
+        let Some(lang) = item.lang.as_deref().map(one_line).filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        match &found {
+            None => found = Some(lang),
+            Some(f) if f.eq_ignore_ascii_case(&lang) => {}
+            Some(_) => return None,
+        }
+    }
+    found.or_else(|| fallback.map(str::to_owned))
 }
 
 /// MIME type of an image, guessed from the URL's path extension. JPEG is the default because

@@ -254,9 +254,12 @@ impl Corpus for Store {
         let code = key.kind.code();
         let all = key.kind == FeedKind::All;
         if !full {
-            let sql = format!("SELECT id, url, title, published, updated {from}");
-            let light = |r: &Row<'_, '_>| -> Result<[String; 5], StoreError> {
-                Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+            let sql = format!("SELECT id, url, title, published, updated, lang {from}");
+            let light = |r: &Row<'_, '_>| -> Result<([String; 5], Option<String>), StoreError> {
+                Ok((
+                    [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                    r.get(5)?,
+                ))
             };
             let rows = self.db.with(|c| match all {
                 true => c.all(&sql, p![limit], light),
@@ -276,8 +279,10 @@ impl Corpus for Store {
     }
 }
 
-/// A feed item with only what the index and OPML show: id, link, title and dates.
-fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedItem, StoreError> {
+/// A feed item with only what the index and OPML show: id, link, title, dates and language.
+fn light_item(
+    ([id, url, title, published, updated], lang): ([String; 5], Option<String>),
+) -> Result<FeedItem, StoreError> {
     let date = |s: &str| {
         DateTime::parse_from_rfc3339(s).map_err(|_| StoreError::Corrupt(format!("bad date {s:?}")))
     };
@@ -293,7 +298,7 @@ fn light_item([id, url, title, published, updated]: [String; 5]) -> Result<FeedI
         thumbnail: None,
         categories: Vec::new(),
         tags: Vec::new(),
-        lang: None,
+        lang,
         source: String::new(),
     })
 }

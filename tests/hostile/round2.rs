@@ -494,4 +494,12 @@ fn file_listings_read_only_their_own_folder() {
     let feed = std::fs::read_to_string(dir.path().join("feeds/rss.xml")).unwrap();
     assert!(feed.contains("A local article in the folder"));
     assert!(!feed.contains("Private key material"), "{feed}");
+    // The local article has no web address: no feed publishes its file: URL.
+    for f in common::files(&dir.path().join("feeds")) {
+        let text = std::fs::read_to_string(dir.path().join("feeds").join(&f)).unwrap();
+        assert!(
+            !text.contains("file:"),
+            "{f} publishes a file: URL:\n{text}"
+        );
+    }
 }
