@@ -101,11 +101,13 @@ impl Hosts {
         };
         if let Some(shared) = self.shared.clone().filter(|_| !spacing.is_zero()) {
             let host = host.to_string();
-            let asked = Instant::now();
             if let Ok(Some(wait)) =
                 tokio::task::spawn_blocking(move || shared.reserve(&host, spacing)).await
             {
-                start = start.max(asked + wait);
+                // `wait` counts from the database's clock when the slot was taken, which is
+                // after the call was made (it may have queued for the connection): counted from
+                // its answer, the start is never before the slot.
+                start = start.max(Instant::now() + wait);
             }
         }
         tokio::time::sleep_until(start.into()).await;
